@@ -1,0 +1,8 @@
+"""The sgID side of the app, the same for every web framework.
+
+adapter.py   the only code that talks to sgID (wraps the official sgid-client)
+catalog.py   what each scope means and how to show it
+login.py     one login attempt: state, nonce, PKCE verifier and return path
+redirects.py return paths that can never leave the site
+emulator/    a local sgID for development and tests (never deployed)
+"""
