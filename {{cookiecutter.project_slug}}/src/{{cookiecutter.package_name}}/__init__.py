@@ -1,0 +1,1 @@
+"""{{ cookiecutter.project_name }}: log in with Singpass through sgID."""
