@@ -1,1 +1,1 @@
-"""{{ cookiecutter.project_name }}: log in with Singpass through sgID."""
+"""The web app: log in with Singpass through sgID."""
