@@ -1,0 +1,36 @@
+"""The Flask web layer: an app factory wiring settings, sessions, security and the blueprints."""
+
+import logging
+
+from flask import Flask
+
+from ..config import APP_NAME, Settings, load_settings
+from ..sgid.adapter import SgidAdapter
+from . import auth, errors, pages, security, sessions
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or load_settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    app = Flask(__name__.rpartition(".")[0])  # the package: templates/ and static/ live there
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        APP_NAME=APP_NAME,
+        SETTINGS=settings,
+        MAX_CONTENT_LENGTH=64 * 1024,
+        TEMPLATES_AUTO_RELOAD=not settings.production,
+    )
+    app.extensions["sgid"] = SgidAdapter(
+        client_id=settings.sgid_client_id,
+        client_secret=settings.sgid_client_secret,
+        private_key=settings.sgid_private_key,
+        hostname=settings.sgid_hostname,
+        redirect_uri=settings.sgid_redirect_uri,
+        scopes=settings.sgid_scopes,
+    )
+    sessions.init_app(app, settings)
+    security.init_app(app, settings)
+    errors.init_app(app)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(auth.bp)
+    return app

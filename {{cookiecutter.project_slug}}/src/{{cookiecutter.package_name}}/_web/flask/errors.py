@@ -1,0 +1,35 @@
+"""Friendly error pages: a plain message and a way forward, never a stack trace or sgID's text."""
+
+import logging
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from ..errors import CALLBACK_ERRORS, ErrorPage, http_error_page
+
+log = logging.getLogger(__name__)
+
+
+def render_error(page: ErrorPage):
+    return render_template("error.html", page=page), page.status
+
+
+def callback_error_page(kind: str):
+    return render_error(CALLBACK_ERRORS[kind])
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):
+        log.warning("csrf refused: %s", exc.description)
+        return render_error(CALLBACK_ERRORS["csrf"])
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        return render_error(http_error_page(exc.code or 500))
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        log.exception("unhandled error")
+        return render_error(http_error_page(500))

@@ -1,0 +1,60 @@
+"""What each error page says. Plain words, a way forward, and nothing from sgID verbatim."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ErrorPage:
+    status: int
+    title: str
+    message: str
+    retry_login: bool = True
+
+
+CALLBACK_ERRORS = {
+    "invalid": ErrorPage(400, "That login link is not valid", "Please start the login again."),
+    "expired": ErrorPage(
+        400,
+        "Your login has expired",
+        "The login took too long, was already used, or was started in another browser. "
+        "Please log in again.",
+    ),
+    "denied": ErrorPage(
+        403,
+        "You did not log in",
+        "You chose not to share your information, so you are not logged in.",
+    ),
+    "refused": ErrorPage(
+        502,
+        "We could not confirm your login",
+        "Singpass answered in a way we could not verify. Please try again in a moment.",
+    ),
+    "unavailable": ErrorPage(
+        503,
+        "Singpass is not responding",
+        "We could not reach the login service in time. Please try again in a few minutes.",
+    ),
+    "csrf": ErrorPage(
+        400,
+        "Your session has expired",
+        "The page you used was out of date. Please go back to the home page and try again.",
+        retry_login=False,
+    ),
+}
+
+_HTTP_ERRORS = {
+    400: ErrorPage(400, "Bad request", "The request could not be understood.", retry_login=False),
+    403: ErrorPage(403, "Not allowed", "You cannot open this page.", retry_login=False),
+    404: ErrorPage(404, "Page not found", "There is no page at this address.", retry_login=False),
+    405: ErrorPage(405, "Not allowed", "This page cannot be used that way.", retry_login=False),
+    413: ErrorPage(413, "Too large", "The request was too large.", retry_login=False),
+    503: ErrorPage(503, "Temporarily unavailable", "Please try again in a few minutes.", retry_login=False),
+}
+
+
+def http_error_page(status: int) -> ErrorPage:
+    if status in _HTTP_ERRORS:
+        return _HTTP_ERRORS[status]
+    if 400 <= status < 500:
+        return ErrorPage(status, "Request refused", "The request could not be completed.", retry_login=False)
+    return ErrorPage(500, "Something went wrong", "Please try again in a few minutes.", retry_login=False)

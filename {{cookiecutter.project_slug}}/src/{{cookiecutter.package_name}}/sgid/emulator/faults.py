@@ -1,0 +1,61 @@
+"""Fault switches: each makes exactly one thing wrong, for every login while it is set."""
+
+ID_TOKEN_FAULTS = (
+    "id_token.bad_signature",  # signature bytes altered
+    "id_token.alg_none",  # alg "none", empty signature
+    "id_token.hs256_public_key",  # HS256 keyed with our public key PEM (key-confusion attack)
+    "id_token.unknown_kid",  # signed by a key that is not in the JWKS, under an unknown kid
+    "id_token.wrong_iss",
+    "id_token.wrong_aud",
+    "id_token.wrong_nonce",
+    "id_token.missing_nonce",
+    "id_token.expired",
+    "id_token.future_iat",  # iat one hour ahead
+    "id_token.missing_sub",
+)
+USERINFO_FAULTS = (
+    "userinfo.sub_mismatch",
+    "userinfo.wrong_key",  # block key encrypted to an RSA key the client does not hold
+    "userinfo.tampered",  # one byte of a data JWE's ciphertext flipped
+)
+ENDPOINTS = ("token", "userinfo", "jwks")
+ENDPOINT_MODES = ("500", "html", "invalid_json", "hang")
+ENDPOINT_FAULTS = tuple(f"{ep}.{mode}" for ep in ENDPOINTS for mode in ENDPOINT_MODES)
+
+ALL_FAULTS: tuple[str, ...] = ID_TOKEN_FAULTS + USERINFO_FAULTS + ENDPOINT_FAULTS
+
+
+def check_faults(names) -> list[str]:
+    """Return the names, de-duplicated in order; raise ValueError on any unknown one."""
+    if isinstance(names, str) or not all(isinstance(n, str) for n in names):
+        raise ValueError("faults must be a list of strings")
+    unknown = [n for n in names if n not in ALL_FAULTS]
+    if unknown:
+        raise ValueError(
+            f"unknown fault(s): {', '.join(unknown)}; valid: {', '.join(ALL_FAULTS)}"
+        )
+    return list(dict.fromkeys(names))
+
+
+def apply_claim_faults(claims: dict, faults: frozenset[str]) -> dict:
+    """Bend the ID token claims as the claim-level switches say (signing faults are in tokens)."""
+    claims = dict(claims)
+    if "id_token.wrong_iss" in faults:
+        claims["iss"] = "https://sgid-emulator.invalid/v2"
+    if "id_token.wrong_aud" in faults:
+        claims["aud"] = f"{claims['aud']}-someone-else"
+    if "id_token.wrong_nonce" in faults:
+        claims["nonce"] = "not-the-nonce-you-sent"
+    if "id_token.missing_nonce" in faults:
+        claims.pop("nonce", None)
+    if "id_token.expired" in faults:
+        lifetime = claims["exp"] - claims["iat"]
+        claims["iat"] = claims["iat"] - 3600 - lifetime
+        claims["exp"] = claims["iat"] + lifetime
+    if "id_token.future_iat" in faults:
+        lifetime = claims["exp"] - claims["iat"]
+        claims["iat"] = claims["iat"] + 3600
+        claims["exp"] = claims["iat"] + lifetime
+    if "id_token.missing_sub" in faults:
+        claims.pop("sub", None)
+    return claims

@@ -1,0 +1,189 @@
+"""Keys and the production token formats: RS256 ID token, JWKS, JWE userinfo, pairwise sub.
+
+JOSE objects are assembled by hand on top of `cryptography` (a jwcrypto dependency): the formats
+are tiny, it is several times faster than going through jwcrypto objects, and the fault switches
+need to bend single fields that a library would refuse to produce.
+"""
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import threading
+from dataclasses import dataclass
+
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+# Fixed and public on purpose: subs must survive restarts (tests and dev sessions keep users
+# across runs) and these are fake people, so there is nothing to protect.
+PAIRWISE_SALT = b"sgid-emulator pairwise sub v1"
+_OAEP = padding.OAEP(mgf=padding.MGF1(algorithm=hashes.SHA256()), algorithm=hashes.SHA256(), label=None)
+
+
+def b64u(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64u_json(obj) -> str:
+    # Compact and ASCII-only, like the JOSE libraries sgID itself uses.
+    return b64u(json.dumps(obj, separators=(",", ":")).encode("ascii"))
+
+
+def _int_b64u(n: int) -> str:
+    return b64u(n.to_bytes((n.bit_length() + 7) // 8, "big"))
+
+
+def pairwise_sub(persona_id: str, client_id: str) -> str:
+    """Opaque, stable per (person, client), different across clients (like sgID's pairwise sub)."""
+    digest = hmac.new(PAIRWISE_SALT, f"{persona_id}\x00{client_id}".encode(), hashlib.sha256)
+    return base64.b32encode(digest.digest()).decode("ascii").lower()[:32]
+
+
+def new_rsa_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    kid: str
+    private: rsa.RSAPrivateKey
+    public_jwk: dict
+    public_pem: bytes
+
+    @classmethod
+    def generate(cls) -> "SigningKey":
+        private = new_rsa_key()
+        numbers = private.public_key().public_numbers()
+        kid = secrets.token_hex(8)
+        jwk = {
+            "kty": "RSA",
+            "n": _int_b64u(numbers.n),
+            "e": _int_b64u(numbers.e),
+            "kid": kid,
+            "use": "sig",
+            "alg": "RS256",
+        }
+        pem = private.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        return cls(kid=kid, private=private, public_jwk=jwk, public_pem=pem)
+
+    def sign(self, data: bytes) -> bytes:
+        return self.private.sign(data, padding.PKCS1v15(), hashes.SHA256())
+
+
+class KeyRing:
+    """Signing keys in memory only (never on disk); the last one signs, all are published."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._keys = [SigningKey.generate()]
+        self._jwks_body = self._render()
+        self._stranger: SigningKey | None = None
+
+    def _render(self) -> bytes:
+        return json.dumps({"keys": [k.public_jwk for k in self._keys]}).encode()
+
+    @property
+    def current(self) -> SigningKey:
+        return self._keys[-1]
+
+    @property
+    def kids(self) -> list[str]:
+        return [k.kid for k in self._keys]
+
+    @property
+    def jwks_body(self) -> bytes:
+        return self._jwks_body
+
+    def rotate(self, keep_old: bool) -> SigningKey:
+        key = SigningKey.generate()  # slow part outside the lock
+        with self._lock:
+            self._keys = [*self._keys, key] if keep_old else [key]
+            self._jwks_body = self._render()
+        return key
+
+    def stranger(self) -> SigningKey:
+        """A key nobody publishes, for the unknown-kid and wrong-key faults (made on first use)."""
+        with self._lock:
+            if self._stranger is None:
+                self._stranger = SigningKey.generate()
+            return self._stranger
+
+
+def make_id_token(keys: KeyRing, claims: dict, faults: frozenset[str] = frozenset()) -> str:
+    key = keys.current
+    header = {"alg": "RS256", "typ": "JWT", "kid": key.kid}
+    if "id_token.unknown_kid" in faults:
+        key = keys.stranger()
+        header["kid"] = secrets.token_hex(8)
+    if "id_token.alg_none" in faults:
+        header = {"alg": "none", "typ": "JWT"}
+        return f"{b64u_json(header)}.{b64u_json(claims)}."
+    if "id_token.hs256_public_key" in faults:
+        header = {"alg": "HS256", "typ": "JWT", "kid": key.kid}
+        signing_input = f"{b64u_json(header)}.{b64u_json(claims)}".encode("ascii")
+        mac = hmac.new(key.public_pem, signing_input, hashlib.sha256).digest()
+        return f"{signing_input.decode()}.{b64u(mac)}"
+    signing_input = f"{b64u_json(header)}.{b64u_json(claims)}".encode("ascii")
+    signature = key.sign(signing_input)
+    if "id_token.bad_signature" in faults:
+        signature = bytes([signature[0] ^ 0x01]) + signature[1:]
+    return f"{signing_input.decode()}.{b64u(signature)}"
+
+
+def _gcm_parts(key: bytes, plaintext: bytes, protected: str) -> tuple[str, str, str]:
+    iv = os.urandom(12)
+    sealed = AESGCM(key).encrypt(iv, plaintext, protected.encode("ascii"))
+    return b64u(iv), b64u(sealed[:-16]), b64u(sealed[-16:])
+
+
+def jwe_rsa_oaep_256(public_key: rsa.RSAPublicKey, plaintext: bytes) -> str:
+    """JWE compact {"alg":"RSA-OAEP-256","enc":"A256GCM"} to the client's RSA key."""
+    cek = os.urandom(32)
+    encrypted_key = public_key.encrypt(cek, _OAEP)
+    protected = b64u_json({"alg": "RSA-OAEP-256", "enc": "A256GCM"})
+    iv, ciphertext, tag = _gcm_parts(cek, plaintext, protected)
+    return f"{protected}.{b64u(encrypted_key)}.{iv}.{ciphertext}.{tag}"
+
+
+def jwe_a128gcmkw(block_key: bytes, plaintext: bytes) -> str:
+    """JWE compact {"alg":"A128GCMKW","enc":"A128GCM"}: a fresh CEK wrapped with the block key."""
+    cek = os.urandom(16)
+    kw_iv = os.urandom(12)
+    wrapped = AESGCM(block_key).encrypt(kw_iv, cek, None)
+    protected = b64u_json(
+        {"alg": "A128GCMKW", "enc": "A128GCM", "iv": b64u(kw_iv), "tag": b64u(wrapped[-16:])}
+    )
+    iv, ciphertext, tag = _gcm_parts(cek, plaintext, protected)
+    return f"{protected}.{b64u(wrapped[:-16])}.{iv}.{ciphertext}.{tag}"
+
+
+def _flip_ciphertext_byte(compact: str) -> str:
+    parts = compact.split(".")
+    raw = bytearray(base64.urlsafe_b64decode(parts[3] + "=" * (-len(parts[3]) % 4)))
+    raw[0] ^= 0x01
+    parts[3] = b64u(bytes(raw))
+    return ".".join(parts)
+
+
+def encrypt_userinfo(
+    client_key: rsa.RSAPublicKey,
+    values: dict[str, str],
+    faults: frozenset[str] = frozenset(),
+    stranger_key: rsa.RSAPublicKey | None = None,
+) -> tuple[str, dict[str, str]]:
+    """Return (key, data) in sgID's format: a block key for the client, one JWE per scope."""
+    block_key = os.urandom(16)
+    block_jwk = json.dumps({"kty": "oct", "alg": "A128GCM", "k": b64u(block_key)}).encode()
+    target = stranger_key if ("userinfo.wrong_key" in faults and stranger_key) else client_key
+    key = jwe_rsa_oaep_256(target, block_jwk)
+    data = {scope: jwe_a128gcmkw(block_key, value.encode("utf-8")) for scope, value in values.items()}
+    if "userinfo.tampered" in faults and data:
+        first = next(iter(data))
+        data[first] = _flip_ciphertext_byte(data[first])
+    return key, data
