@@ -300,6 +300,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def _send(self, status: int, body: bytes, ctype: str, headers=()) -> None:
         self._status = status
+        if getattr(self, "_has_body", False) and not getattr(self, "_body_read", False):
+            # An unread request body would be parsed as the next request: hang up instead.
+            self.close_connection = True
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
@@ -331,6 +334,7 @@ class Handler(BaseHTTPRequestHandler):
             raise HttpError(411, "invalid_request", "send a Content-Length, not chunked", close=True)
         lengths = self.headers.get_all("Content-Length") or []
         if not lengths:
+            self._body_read = True
             return b""
         if len(lengths) > 1 or not lengths[0].strip().isdigit():
             raise HttpError(400, "invalid_request", "bad Content-Length", close=True)
@@ -338,6 +342,7 @@ class Handler(BaseHTTPRequestHandler):
         if length > MAX_BODY:
             raise HttpError(413, "invalid_request", f"body larger than {MAX_BODY} bytes", close=True)
         body = self.rfile.read(length)
+        self._body_read = True
         if len(body) != length:
             raise HttpError(400, "invalid_request", "body shorter than Content-Length", close=True)
         return body
@@ -396,6 +401,9 @@ class Handler(BaseHTTPRequestHandler):
     def _dispatch(self, method: str) -> None:
         started = time.perf_counter()
         self._status = "-"
+        self._body_read = False
+        length = (self.headers.get("Content-Length") or "0").strip()
+        self._has_body = bool(self.headers.get("Transfer-Encoding")) or length != "0"
         try:
             path = urlsplit(self.path).path
             methods = self._routes().get(path)
