@@ -1,0 +1,86 @@
+"""Before any question: refuse an old cookiecutter, and show people the sgID scope catalog.
+
+Cookiecutter runs this file as is (not rendered) from a temporary copy of the template, so it
+may adjust that copy's cookiecutter.json before the questions are asked.
+"""
+
+import json
+import re
+import sys
+from pathlib import Path
+
+MINIMUM_COOKIECUTTER = (2, 7)
+PUBLIC_SECTOR_MARK = "*"
+SCOPES_PROMPT_WITH_CATALOG = (
+    "sgID scopes, space separated (catalog listed above; openid is required)"
+)
+
+
+def version_tuple(version: str) -> tuple[int, int]:
+    """(major, minor) of a version string such as "2.7.1" or "2.10.0rc1"; (0, 0) if unreadable."""
+    match = re.match(r"(\d+)\.(\d+)", version)
+    return (int(match[1]), int(match[2])) if match else (0, 0)
+
+
+def old_cookiecutter_message(version: str) -> str | None:
+    """The one-line refusal for a cookiecutter older than 2.7, or None when it is new enough."""
+    if version_tuple(version) >= MINIMUM_COOKIECUTTER:
+        return None
+    # 2.7 is the first release whose booleans (validate) and hooks behave as this template needs.
+    return (
+        f"ERROR: this template needs cookiecutter 2.7 or newer, found {version}. "
+        'Upgrade it: pip install -U "cookiecutter>=2.7" (or: pipx upgrade cookiecutter)'
+    )
+
+
+def catalog_lines(catalog: dict) -> list[str]:
+    """The scope catalog, one scope per line, public-sector-only scopes marked."""
+    width = max(len(name) for name in catalog) + 2
+    lines = [
+        f"sgID scopes ({PUBLIC_SECTOR_MARK} = public sector only: other clients get only openid "
+        "and myinfo.name)"
+    ]
+    for name, spec in catalog.items():
+        mark = PUBLIC_SECTOR_MARK if spec.get("public_sector_only") else " "
+        lines.append(f"  {mark} {name:<{width}}{spec['description']}")
+    return lines
+
+
+def point_scopes_prompt_at_catalog(config_file: Path) -> None:
+    """Shorten the scopes question now that the catalog is on screen.
+
+    Replaces only that one JSON string, so the rest of the file keeps its layout, and does
+    nothing when the text is not the expected one (already replaced, or edited by hand).
+    """
+    text = config_file.read_text(encoding="utf-8")
+    current = json.loads(text)["__prompts__"]["scopes"]
+    if current == SCOPES_PROMPT_WITH_CATALOG:
+        return
+    old, new = json.dumps(current), json.dumps(SCOPES_PROMPT_WITH_CATALOG)
+    if text.count(old) == 1:
+        config_file.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def installed_cookiecutter_version() -> str:
+    # The hook runs with cookiecutter's own interpreter, so the package is importable.
+    import cookiecutter
+
+    return cookiecutter.__version__
+
+
+def main() -> int:
+    refusal = old_cookiecutter_message(installed_cookiecutter_version())
+    if refusal:
+        print(refusal, file=sys.stderr)
+        return 1
+    # Scripted runs (no terminal) get no catalog: nobody is there to read it.
+    if sys.stdin.isatty():
+        config_file = Path("cookiecutter.json")
+        catalog = json.loads(config_file.read_text(encoding="utf-8"))["_scope_catalog"]
+        print("\n".join(catalog_lines(catalog)) + "\n")
+        point_scopes_prompt_at_catalog(config_file)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
