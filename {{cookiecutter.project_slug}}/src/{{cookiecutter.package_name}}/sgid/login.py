@@ -103,10 +103,16 @@ def complete(session: MutableMapping, adapter: SgidAdapter, callback: Callback) 
 
 
 def sign_in(session: MutableMapping, identity: Identity) -> None:
-    """Replace whatever the session held with the logged-in user (the caller rotates its id)."""
+    """Replace whatever the session held with the logged-in user (the caller rotates its id).
+
+    Other logins still pending (another tab) are kept, so they can finish too.
+    """
+    pending = _pending(session)
     session.clear()
     now = int(time.time())
     session[USER_KEY] = {"sub": identity.sub, "data": identity.data, "since": now, "seen": now}
+    if pending:
+        session[PENDING_KEY] = pending
 
 
 def current_user(session: MutableMapping, idle_seconds: int, max_seconds: int) -> dict | None:
