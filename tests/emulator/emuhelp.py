@@ -1,0 +1,94 @@
+"""Helpers shared by the emulator tests (a plain module: conftest names are not importable)."""
+
+import os
+import secrets
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+
+CLIENT_ID = "emulator-test-client"
+CLIENT_SECRET = "emulator-test-secret"
+REDIRECT_URI = "http://localhost:8765/callback"
+OTHER_CLIENT_ID = "second-client"
+OTHER_SECRET = "second-secret"
+OTHER_REDIRECT = "https://other.example/cb?x=1"
+NARROW_CLIENT_ID = "narrow-client"  # may request only openid and myinfo.name
+
+class Emulator:
+    """One running emulator process and helpers to drive it."""
+
+    def __init__(self, proc, base_url, env, cmd):
+        self.proc, self.base_url, self.env, self.cmd = proc, base_url, env, cmd
+        self.issuer = base_url + "/v2"
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def admin(self, method: str, path: str, body=None) -> requests.Response:
+        return requests.request(method, self.url("/_emulator" + path), json=body, timeout=10)
+
+    def set_faults(self, *names, hang_seconds=None):
+        body = {"faults": list(names)}
+        if hang_seconds is not None:
+            body["hang_seconds"] = hang_seconds
+        r = self.admin("PUT", "/faults", body)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def start_emulator(src: Path, package: str, *args: str, env_extra=None) -> Emulator:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SGID_EMULATOR_")}
+    env.update({"PYTHONPATH": str(src), **(env_extra or {})})
+    cmd = [sys.executable, "-m", f"{package}.sgid.emulator", "--port", "0", *args]
+    proc = subprocess.Popen(cmd, cwd=src, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    line = proc.stdout.readline()
+    if not line.startswith("sgid-emulator listening on "):
+        proc.kill()
+        raise RuntimeError(f"emulator did not start: {line!r} {proc.stderr.read()}")
+    # Drain stderr in the background so a chatty log never fills the pipe and blocks the server.
+    emu = Emulator(proc, line.split()[-1], env, cmd)
+    emu.log: list[str] = []
+    threading.Thread(target=lambda: emu.log.extend(proc.stderr), daemon=True).start()
+    return emu
+
+
+def authorize(emu: Emulator, sdk_client, scope="openid myinfo.name", persona=None,
+              nonce="fresh", state=None, extra=""):
+    """Drive /authorize like a browser; return (code, verifier, nonce, state)."""
+    from sgid_client import generate_pkce_pair
+
+    verifier, challenge = generate_pkce_pair()
+    if nonce == "fresh":
+        nonce = secrets.token_urlsafe(32)
+    state = state or secrets.token_urlsafe(16)
+    url = sdk_client.authorization_url(challenge, state=state, scope=scope, nonce=nonce).url
+    if persona:
+        url += "&login_hint=" + persona
+    r = requests.get(url + extra, allow_redirects=False, timeout=10)
+    assert r.status_code == 302, r.text
+    query = parse_qs(urlsplit(r.headers["Location"]).query)
+    assert query["state"] == [state]
+    assert "code" in query, query
+    return query["code"][0], verifier, nonce, state
+
+
+def wait_for(predicate, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
