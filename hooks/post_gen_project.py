@@ -1,0 +1,324 @@
+"""Finish the new project: keep only what was chosen, write a development .env and, unless the
+validate answer is false, install the project and run its tests so it arrives already proven.
+
+Cookiecutter renders this file with the answers and runs it inside the new project directory;
+a non-zero exit makes cookiecutter delete the project. Safe to run again: each step looks at
+what is already there first.
+"""
+
+import json
+import os
+import re
+import secrets
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+# Per-framework trees: the template holds one subdirectory per framework under each key; the
+# chosen one moves to the value and the rest are deleted. "{package}" is the package name.
+FRAMEWORK_TREES = {
+    "src/{package}/_web": "src/{package}/web",
+    "tests/_web": "tests/web",
+}
+
+# Files only one session store needs (a path may appear under several stores). Add a file here
+# when you add it to the template; tests/test_bake.py checks that every listed path exists.
+STORE_ONLY_PATHS = {
+    "cookie": ["src/{package}/cookie_crypto.py"],
+    "database": [],
+    "redis": [],
+}
+
+STORE_ENV_LINES = {
+    "database": [
+        "# Session store: a SQLite file by default; any SQLAlchemy URL (e.g. PostgreSQL) works",
+        "DATABASE_URL=sqlite:///instance/sessions.sqlite3",
+    ],
+    "redis": [
+        "# Session store: the Redis server every app instance shares",
+        "REDIS_URL=redis://127.0.0.1:6379/0",
+    ],
+    "cookie": [],
+}
+
+INSTALL_TIMEOUT_SECONDS = 600
+KEYS_TIMEOUT_SECONDS = 120
+TESTS_TIMEOUT_SECONDS = 600
+OUTPUT_TAIL_LINES = 20
+
+
+# --- 1. prune what was not chosen -----------------------------------------------------------
+
+
+def prune(project: Path, package: str, framework: str, session_store: str) -> None:
+    keep_chosen_framework(project, package, framework)
+    remove_other_stores_files(project, package, session_store)
+
+
+def keep_chosen_framework(project: Path, package: str, framework: str) -> None:
+    for source_pattern, target_pattern in FRAMEWORK_TREES.items():
+        source = project / source_pattern.format(package=package)
+        target = project / target_pattern.format(package=package)
+        if not source.is_dir():
+            continue  # already pruned on an earlier run (or not in the template yet)
+        chosen = source / framework
+        if not chosen.is_dir():
+            raise SystemExit(f"ERROR: template bug: {chosen.relative_to(project)} is missing")
+        if not target.exists():
+            chosen.rename(target)
+        shutil.rmtree(source)
+
+
+def remove_other_stores_files(project: Path, package: str, session_store: str) -> None:
+    needed = {path.format(package=package) for path in STORE_ONLY_PATHS.get(session_store, [])}
+    for store, paths in STORE_ONLY_PATHS.items():
+        for path in paths:
+            relative = path.format(package=package)
+            if store != session_store and relative not in needed:
+                remove(project / relative)
+
+
+def remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path)
+    elif path.exists():
+        path.unlink()
+
+
+# --- 2. the development .env ----------------------------------------------------------------
+
+
+def env_text(answers: dict) -> str:
+    """A development .env: talks to the built-in emulator, with fresh random secrets."""
+    scopes = " ".join(answers["scopes"].split())
+    lines = [
+        "# Development settings, written once when the project was generated. Never commit this",
+        "# file (.gitignore lists it). For real sgID, set the values from the sgID developer",
+        "# portal (see docs.id.gov.sg) in the environment of the deployed app instead.",
+        "",
+        "# development or production (production refuses these development defaults)",
+        "APP_ENV=development",
+        "# Signs and encrypts sessions; random, made for this copy only",
+        f"SECRET_KEY={secrets.token_urlsafe(48)}",
+        "# The sgID server: here the built-in emulator; https://api.id.gov.sg in production",
+        "SGID_HOSTNAME=http://localhost:5156",
+        "# This app's client ID and secret (these only work with the emulator)",
+        f"SGID_CLIENT_ID={answers['project_slug']}-dev",
+        f"SGID_CLIENT_SECRET={secrets.token_urlsafe(32)}",
+        f"# The client's RSA private key; `python -m {answers['package_name']}.keys dev` makes it",
+        "SGID_PRIVATE_KEY_FILE=.dev-keys/sgid-private.pem",
+        "# Where sgID sends people back after login (registered with sgID in production)",
+        "SGID_REDIRECT_URI=http://localhost:8000/callback",
+        "# The sgID scopes to request, space separated",
+        f"SGID_SCOPES={scopes}",
+        *STORE_ENV_LINES[answers["session_store"]],
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_env_file(project: Path, answers: dict) -> None:
+    """Create .env readable by its owner only; never touch an existing one."""
+    try:
+        descriptor = os.open(project / ".env", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    with os.fdopen(descriptor, "w", encoding="utf-8") as env_file:
+        env_file.write(env_text(answers))
+    # The umask can only remove permission bits; chmod again so the mode is exactly 0600.
+    os.chmod(project / ".env", 0o600)
+
+
+# --- 3. install and run the generated tests -------------------------------------------------
+
+
+class InstallFailed(Exception):
+    """Dependencies could not be installed (offline, index unreachable, no venv support...)."""
+
+
+def venv_python(project: Path) -> Path:
+    if os.name == "nt":
+        return project / ".venv" / "Scripts" / "python.exe"
+    return project / ".venv" / "bin" / "python"
+
+
+def install_commands(project: Path, uv: str | None) -> list[list[str]]:
+    """The commands that create .venv and install the project with its dev dependencies."""
+    if uv:
+        return [[uv, "sync"]]
+    # pip cannot apply [tool.uv] override-dependencies: sgid-client 0.3.0 pins jwcrypto,
+    # pycryptodome and requests to versions with CVEs while the project requires patched ones,
+    # so a plain `pip install -e .` ends in ResolutionImpossible. Install the SDK without its
+    # pins, then everything else (the overrides included), then the project without resolving.
+    python = str(venv_python(project).relative_to(project))
+    sdk, others = pip_requirements(read_pyproject(project))
+    return [
+        [sys.executable, "-m", "venv", ".venv"],
+        [python, "-m", "pip", "install", "--no-deps", sdk],
+        [python, "-m", "pip", "install", *others],
+        [python, "-m", "pip", "install", "--no-deps", "-e", "."],
+    ]
+
+
+def read_pyproject(project: Path) -> dict:
+    import tomllib  # Python 3.11+; older interpreters take the InstallFailed path below
+
+    return tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def pip_requirements(pyproject: dict) -> tuple[str, list[str]]:
+    """(the sgid-client requirement, all others: dependencies, dev group, uv overrides)."""
+    dependencies = pyproject["project"]["dependencies"]
+    sdk = next(r for r in dependencies if re.match(r"sgid[-_]client\b", r, re.IGNORECASE))
+    groups = pyproject.get("dependency-groups", {})
+    overrides = pyproject.get("tool", {}).get("uv", {}).get("override-dependencies", [])
+    others = [r for r in dependencies if r != sdk] + group_requirements(groups, "dev") + overrides
+    return sdk, list(dict.fromkeys(others))
+
+
+def group_requirements(groups: dict, name: str) -> list[str]:
+    """A dependency group's requirements, following {include-group = "..."} entries."""
+    requirements = []
+    for entry in groups.get(name, []):
+        if isinstance(entry, dict):
+            requirements += group_requirements(groups, entry["include-group"])
+        else:
+            requirements.append(entry)
+    return requirements
+
+
+def subprocess_env() -> dict[str, str]:
+    # Whatever environment cookiecutter runs in must not leak into the project's own .venv.
+    ignored = {"VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "PYTHONPATH", "PYTHONHOME"}
+    return {name: value for name, value in os.environ.items() if name not in ignored}
+
+
+def run(command: list[str], project: Path, timeout: float) -> tuple[int, str]:
+    """Run a command in the project; (exit status, combined output). Never raises."""
+    executable = project / command[0] if command[0].startswith(".venv") else command[0]
+    try:
+        done = subprocess.run(
+            [str(executable), *command[1:]],
+            cwd=project,
+            env=subprocess_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+            timeout=max(timeout, 1),
+        )
+    except subprocess.TimeoutExpired as timed_out:
+        output = timed_out.output or ""
+        if isinstance(output, bytes):
+            output = output.decode(errors="replace")
+        return 124, f"{output}\n{shlex.join(command)} timed out after {timeout:.0f} s"
+    except OSError as error:
+        return 127, f"{shlex.join(command)} could not start: {error}"
+    return done.returncode, done.stdout
+
+
+def install(project: Path, commands: list[list[str]]) -> None:
+    deadline = time.monotonic() + INSTALL_TIMEOUT_SECONDS
+    for command in commands:
+        status, output = run(command, project, deadline - time.monotonic())
+        if status != 0:
+            raise InstallFailed(f"{shlex.join(command)} failed:\n{tail(output)}")
+
+
+def tail(output: str, lines: int = OUTPUT_TAIL_LINES) -> str:
+    return "\n".join("    " + line for line in output.strip().splitlines()[-lines:])
+
+
+def validation_commands(project: Path, package: str) -> list[list[str]]:
+    python = str(venv_python(project).relative_to(project))
+    return [[python, "-m", f"{package}.keys", "dev"], [python, "-m", "pytest", "-q"]]
+
+
+def pytest_summary(output: str, status: int, seconds: float) -> str:
+    """The one-line verdict: PASS with the count, or FAIL with the reason."""
+    # pytest's last line is its summary, e.g. "41 passed, 2 skipped in 3.07s".
+    last_line = output.strip().splitlines()[-1] if output.strip() else ""
+    counts = {word: int(number) for number, word in re.findall(r"(\d+) (\w+)", last_line)}
+    passed = counts.get("passed", 0)
+    if status == 0 and passed:
+        skipped = f" ({counts['skipped']} skipped)" if counts.get("skipped") else ""
+        return f"PASS: {passed} tests passed in {seconds:.1f} s{skipped}"
+    if status == 5 or (status == 0 and not passed):
+        return "FAIL: pytest found no tests to run in the generated project"
+    if status == 124:
+        return f"FAIL: the generated tests did not finish within {TESTS_TIMEOUT_SECONDS} s"
+    return f"FAIL: the generated tests failed (pytest exit status {status}) after {seconds:.1f} s"
+
+
+def print_install_failure(
+    project: Path, package: str, commands: list[list[str]], reason: str
+) -> None:
+    commands = [["cd", str(project)], *commands, *validation_commands(project, package)]
+    print(
+        "\nThe project was generated, but its dependencies could not be installed, so its tests "
+        "have not run yet (are you offline, or is the package index unreachable?). The project "
+        "is kept as it is. To install and test it later, run:\n"
+        + "\n".join("    " + shlex.join(command) for command in commands)
+        + f"\nWhat failed: {reason}\n",
+        file=sys.stderr,
+    )
+
+
+def install_and_test(project: Path, answers: dict) -> int:
+    package = answers["package_name"]
+    uv = shutil.which("uv")
+    print(f"Installing {project.name} into .venv with {'uv' if uv else 'pip'}...", flush=True)
+    try:
+        commands = install_commands(project, uv)
+    except (ImportError, KeyError, StopIteration, ValueError) as error:
+        # Only without uv, on Python < 3.11 (no tomllib) or with an unreadable pyproject.toml.
+        commands = [["uv", "sync"]]
+        print_install_failure(project, package, commands, f"pyproject.toml: {error!r}")
+        return 0
+    try:
+        install(project, commands)
+    except InstallFailed as failure:
+        print_install_failure(project, package, commands, str(failure))
+        return 0
+    print("Running the generated tests (answer validate=false to skip this)...", flush=True)
+    keys_command, tests_command = validation_commands(project, package)
+    status, output = run(keys_command, project, KEYS_TIMEOUT_SECONDS)
+    if status != 0:
+        print(f"FAIL: {shlex.join(keys_command)} failed:\n{tail(output)}", file=sys.stderr)
+        return fail(answers)
+    started = time.monotonic()
+    status, output = run(tests_command, project, TESTS_TIMEOUT_SECONDS)
+    summary = pytest_summary(output, status, time.monotonic() - started)
+    if summary.startswith("PASS"):
+        print(summary)
+        return 0
+    print(f"{summary}; last lines of its output:\n{tail(output)}", file=sys.stderr)
+    return fail(answers)
+
+
+def fail(answers: dict) -> int:
+    print(
+        "The project will be deleted. To keep it and investigate, generate it again with: "
+        f"cookiecutter --replay --keep-project-on-failure {shlex.quote(answers['_template'])}",
+        file=sys.stderr,
+    )
+    return 1
+
+
+def main() -> int:
+    # Rendered by cookiecutter: the answers arrive as JSON inside a raw string. tojson escapes
+    # every quote inside values and never writes three quotes in a row, so no answer can end
+    # the string or inject code; json.loads then restores the exact values.
+    answers = json.loads(r"""{{ cookiecutter | tojson }}""")
+    project = Path.cwd()
+    prune(project, answers["package_name"], answers["framework"], answers["session_store"])
+    write_env_file(project, answers)
+    if answers["validate"]:
+        return install_and_test(project, answers)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
