@@ -12,10 +12,10 @@ from urllib.parse import parse_qs, urlsplit
 import requests
 
 CLIENT_ID = "emulator-test-client"
-CLIENT_SECRET = "emulator-test-secret"
+CLIENT_SECRET = "emulator-test-secret"  # noqa: S105 (a test fixture)
 REDIRECT_URI = "http://localhost:8765/callback"
 OTHER_CLIENT_ID = "second-client"
-OTHER_SECRET = "second-secret"
+OTHER_SECRET = "second-secret"  # noqa: S105
 OTHER_REDIRECT = "https://other.example/cb?x=1"
 NARROW_CLIENT_ID = "narrow-client"  # may request only openid and myinfo.name
 

@@ -60,7 +60,7 @@ def test_token_and_jwe_formats(emulator, sdk, client_key):
     assert r.status_code == 200
     assert r.headers["Cache-Control"] == "no-store"
     body = r.json()
-    assert body["token_type"] == "Bearer"
+    assert body["token_type"] == "Bearer"  # noqa: S105
     assert body["expires_in"] == 300
     assert body["scope"] == "openid myinfo.name myinfo.email"
     header_b64, payload_b64, _ = body["id_token"].split(".")

@@ -61,32 +61,55 @@ class HttpError(Exception):
         self.headers, self.close = tuple(headers), close
 
 
+def parse_form_tolerant(raw: str) -> tuple[dict[str, str], dict[str, str]]:
+    """Parse form/query text into (params, problems): first good value per name, and why any
+    name is unusable (repeated, oversized, badly encoded). /authorize needs this to still find a
+    trustworthy client_id and redirect_uri and send the other errors back to the app."""
+    params: dict[str, str] = {}
+    problems: dict[str, str] = {}
+    pairs = [p for p in raw.split("&") if p] if raw else []
+    if len(pairs) > MAX_PARAMS:
+        problems[""] = "too many parameters"
+        pairs = pairs[:MAX_PARAMS]
+    seen: set[str] = set()
+    for pair in pairs:
+        raw_name, _, raw_value = pair.partition("=")
+        try:
+            name = unquote_plus(raw_name[:512], errors="strict")
+        except UnicodeDecodeError:
+            problems[""] = "parameters must be UTF-8"
+            continue
+        if name in seen:
+            problems[name] = f"parameter {name[:40]!r} is repeated"
+            params.pop(name, None)
+            continue
+        seen.add(name)
+        if len(raw_name) > 128 or _CONTROL_RE.search(name):
+            problems[""] = "bad parameter name"
+        elif len(pair) > 3 * MAX_PARAM + 64:
+            problems[name] = f"parameter {name[:40]!r} is larger than {MAX_PARAM} characters"
+        elif _BAD_PERCENT_RE.search(pair):
+            problems[name] = f"parameter {name[:40]!r} has bad percent-encoding"
+        else:
+            try:
+                value = unquote_plus(raw_value, errors="strict")
+            except UnicodeDecodeError:
+                problems[name] = f"parameter {name[:40]!r} is not UTF-8"
+                continue
+            if len(value) > MAX_PARAM:
+                problems[name] = f"parameter {name[:40]!r} is larger than {MAX_PARAM} characters"
+            elif _CONTROL_RE.search(value):
+                problems[name] = f"parameter {name[:40]!r} holds control characters"
+            else:
+                params[name] = value
+    return params, problems
+
+
 def parse_form(raw: str) -> dict[str, str]:
     """Strict application/x-www-form-urlencoded parsing (RFC 6749 §3.1: no repeated params)."""
-    params: dict[str, str] = {}
-    if not raw:
-        return params
-    pairs = [p for p in raw.split("&") if p]
-    if len(pairs) > MAX_PARAMS:
-        raise ParamError("too many parameters")
-    for pair in pairs:
-        if len(pair) > 3 * MAX_PARAM + 64:
-            raise ParamError("parameter too large")
-        if _BAD_PERCENT_RE.search(pair):
-            raise ParamError("bad percent-encoding")
-        name, _, value = pair.partition("=")
-        try:
-            name = unquote_plus(name, errors="strict")
-            value = unquote_plus(value, errors="strict")
-        except UnicodeDecodeError as exc:
-            raise ParamError("parameters must be UTF-8") from exc
-        if len(value) > MAX_PARAM or len(name) > 128:
-            raise ParamError(f"parameter {name[:40]!r} is larger than {MAX_PARAM} characters")
-        if _CONTROL_RE.search(name) or _CONTROL_RE.search(value):
-            raise ParamError("control characters are not allowed in parameters")
-        if name in params:
-            raise ParamError(f"parameter {name!r} is repeated")
-        params[name] = value
+    params, problems = parse_form_tolerant(raw)
+    if problems:
+        raise ParamError(next(iter(problems.values())))
     return params
 
 
@@ -374,9 +397,6 @@ class Handler(BaseHTTPRequestHandler):
             raise HttpError(400, "invalid_request", "the body must be a JSON object")
         return obj
 
-    def _query(self) -> dict[str, str]:
-        return parse_form(urlsplit(self.path).query)
-
     # -- routing ------------------------------------------------------------------------------
 
     def _routes(self) -> dict:
@@ -483,10 +503,10 @@ class Handler(BaseHTTPRequestHandler):
     def authorize_get(self) -> None:
         emu = self.server.emulator
         emu.count("authorize")
-        try:
-            params = self._query()
-        except ParamError as exc:
-            self._error_page(400, "Bad login request", str(exc))
+        params, problems = parse_form_tolerant(urlsplit(self.path).query)
+        if "client_id" in problems or "redirect_uri" in problems:
+            problem = problems.get("client_id") or problems["redirect_uri"]
+            self._error_page(400, "Bad login request", problem)
             return
         client = emu.settings.clients.get(params.get("client_id", ""))
         if client is None:
@@ -503,6 +523,8 @@ class Handler(BaseHTTPRequestHandler):
         def fail(error: str, description: str) -> None:
             self._auth_redirect(partial, error=error, error_description=description)
 
+        if problems:
+            return fail("invalid_request", next(iter(problems.values())))
         response_type = params.get("response_type")
         if response_type is None:
             return fail("invalid_request", "response_type is required")
