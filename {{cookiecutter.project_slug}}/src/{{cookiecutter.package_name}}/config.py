@@ -22,6 +22,9 @@ SESSION_STORE = {{ cookiecutter.session_store | tojson }}
 DEFAULT_DATABASE_URL = "sqlite:///instance/sessions.sqlite3"
 {%- endif %}
 MIN_SECRET_KEY_LENGTH = 32
+RANDOM_VALUE_COMMAND = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+MAKE_DEV_KEY = f"python -m {__package__}.keys dev"
+FROM_PORTAL = "it is on your client's page in the sgID developer portal"
 
 
 class ConfigError(Exception):
@@ -61,9 +64,9 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     app_env = env.choice("APP_ENV", ("development", "production"), default="development")
     settings = Settings(
         app_env=app_env,
-        secret_key=env.required("SECRET_KEY", hint="generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"),
-        sgid_client_id=env.required("SGID_CLIENT_ID", hint="it is on your sgID developer portal page"),
-        sgid_client_secret=env.required("SGID_CLIENT_SECRET", hint="it is on your sgID developer portal page"),
+        secret_key=env.required("SECRET_KEY", hint=f"generate one with: {RANDOM_VALUE_COMMAND}"),
+        sgid_client_id=env.required("SGID_CLIENT_ID", hint=FROM_PORTAL),
+        sgid_client_secret=env.required("SGID_CLIENT_SECRET", hint=FROM_PORTAL),
         sgid_private_key=_private_key(env),
         sgid_hostname=_url(env, "SGID_HOSTNAME", DEFAULT_SGID_HOSTNAME).rstrip("/"),
         sgid_redirect_uri=_url(env, "SGID_REDIRECT_URI", None),
@@ -73,7 +76,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
 {%- if cookiecutter.session_store == "database" %}
         database_url=env.get("DATABASE_URL", DEFAULT_DATABASE_URL),
 {%- elif cookiecutter.session_store == "redis" %}
-        redis_url=_url(env, "REDIS_URL", "redis://127.0.0.1:6379/0", schemes=("redis", "rediss", "unix")),
+        redis_url=_url(env, "REDIS_URL", "redis://127.0.0.1:6379/0", ("redis", "rediss", "unix")),
 {%- endif %}
     )
     if settings.production:
@@ -85,11 +88,13 @@ def _production_gate(settings: Settings) -> None:
     """Refuse the shortcuts that are fine on a laptop and dangerous on the internet."""
     if len(settings.secret_key) < MIN_SECRET_KEY_LENGTH or "change" in settings.secret_key.lower():
         raise ConfigError(
-            f"SECRET_KEY: in production it must be a random value of at least {MIN_SECRET_KEY_LENGTH} "
-            "characters (python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            f"SECRET_KEY: in production it must be random and at least {MIN_SECRET_KEY_LENGTH} "
+            f"characters long ({RANDOM_VALUE_COMMAND})"
         )
     if urlsplit(settings.sgid_redirect_uri).scheme != "https":
-        raise ConfigError("SGID_REDIRECT_URI: in production it must be an https:// URL registered with sgID")
+        raise ConfigError(
+            "SGID_REDIRECT_URI: in production it must be an https:// URL registered with sgID"
+        )
     hostname = urlsplit(settings.sgid_hostname)
     if hostname.scheme != "https" or _is_local(hostname.hostname or ""):
         raise ConfigError(
@@ -97,7 +102,9 @@ def _production_gate(settings: Settings) -> None:
             "not the local emulator"
         )
     if settings.sgid_client_id.endswith("-dev"):
-        raise ConfigError("SGID_CLIENT_ID: this is the emulator's development client; use the one sgID issued")
+        raise ConfigError(
+            "SGID_CLIENT_ID: this is the emulator's development client; use the one sgID issued"
+        )
 
 
 def _is_local(host: str) -> bool:
@@ -120,12 +127,12 @@ def _private_key(env: "_Env") -> str:
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(
                 f"SGID_PRIVATE_KEY_FILE: cannot read {path!r} ({exc.__class__.__name__}); "
-                "create a development key with: python -m {{ cookiecutter.package_name }}.keys dev"
+                f"create a development key with: {MAKE_DEV_KEY}"
             ) from None
     if not text:
         raise ConfigError(
-            "SGID_PRIVATE_KEY or SGID_PRIVATE_KEY_FILE must be set to your sgID client's RSA private key "
-            "(python -m {{ cookiecutter.package_name }}.keys dev makes one for the emulator)"
+            "SGID_PRIVATE_KEY or SGID_PRIVATE_KEY_FILE must hold your sgID client's RSA private key "
+            f"({MAKE_DEV_KEY} makes one for the emulator)"
         )
     # Platforms that cannot hold multi-line variables get the PEM with literal \n.
     text = text.replace("\\n", "\n").strip() + "\n"
@@ -136,7 +143,7 @@ def _private_key(env: "_Env") -> str:
         key = load_pem_private_key(text.encode("ascii"), password=None)
     except (ValueError, TypeError, UnicodeEncodeError):
         raise ConfigError(
-            "SGID_PRIVATE_KEY: not an unencrypted PEM private key (expected -----BEGIN PRIVATE KEY-----)"
+            "SGID_PRIVATE_KEY: not an unencrypted PEM private key (-----BEGIN PRIVATE KEY-----)"
         ) from None
     if not isinstance(key, rsa.RSAPrivateKey) or key.key_size < 2048:
         raise ConfigError("SGID_PRIVATE_KEY: sgID needs an RSA key of at least 2048 bits")
@@ -144,7 +151,10 @@ def _private_key(env: "_Env") -> str:
 
 
 def _url(env: "_Env", name: str, default: str | None, schemes=("http", "https")) -> str:
-    value = env.get(name, default) if default is not None else env.required(name, hint="e.g. https://app.example.gov.sg/callback")
+    if default is None:
+        value = env.required(name, hint="e.g. https://app.example.gov.sg/callback")
+    else:
+        value = env.get(name, default)
     parts = urlsplit(value)
     if parts.scheme not in schemes or not (parts.netloc or parts.scheme == "unix"):
         raise ConfigError(f"{name}: {value!r} is not a valid {'/'.join(schemes)} URL")
@@ -155,7 +165,9 @@ def _scopes(value: str) -> tuple[str, ...]:
     scopes = tuple(value.split())
     unknown = [s for s in scopes if s not in SCOPES]
     if unknown:
-        raise ConfigError(f"SGID_SCOPES: unknown scope {unknown[0]!r}; the catalog is in sgid/scopes.json")
+        raise ConfigError(
+            f"SGID_SCOPES: unknown scope {unknown[0]!r}; the catalog is in sgid/scopes.json"
+        )
     if "openid" not in scopes:
         raise ConfigError("SGID_SCOPES: must include 'openid'")
     if len(set(scopes)) != len(scopes):

@@ -35,9 +35,13 @@ class SessionSealer:
         payload = json.dumps({"t": int(time.time()), "d": data}, separators=(",", ":"))
         nonce = os.urandom(12)
         sealed = nonce + self._aead.encrypt(nonce, zlib.compress(payload.encode("utf-8")), _VERSION)
-        value = _VERSION.decode() + "." + base64.urlsafe_b64encode(sealed).decode("ascii").rstrip("=")
+        value = (
+            _VERSION.decode() + "." + base64.urlsafe_b64encode(sealed).decode("ascii").rstrip("=")
+        )
         if len(value) > MAX_COOKIE_BYTES:
-            raise CookieTooLarge(f"session is {len(value)} bytes sealed; the limit is {MAX_COOKIE_BYTES}")
+            raise CookieTooLarge(
+                f"session is {len(value)} bytes sealed; the limit is {MAX_COOKIE_BYTES}"
+            )
         return value
 
     def unseal(self, value: str | None) -> dict | None:

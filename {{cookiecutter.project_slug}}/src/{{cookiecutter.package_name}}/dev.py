@@ -1,6 +1,6 @@
 """Development: the app with auto-reload plus the local sgID emulator, in one command.
 
-  python -m {{ cookiecutter.package_name }}.dev
+  python -m <package>.dev
 
 Reads .env; the app listens where SGID_REDIRECT_URI points (http://localhost:8000 by default)
 and the emulator where SGID_HOSTNAME points (http://localhost:5156).
@@ -22,28 +22,48 @@ def main() -> int:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
     if settings.production:
-        print("dev: APP_ENV=production; use python -m {{ cookiecutter.package_name }}.serve instead", file=sys.stderr)
+        print("dev: APP_ENV=production; use python -m <package>.serve instead", file=sys.stderr)
         return 2
     app_url, sgid_url = urlsplit(settings.sgid_redirect_uri), urlsplit(settings.sgid_hostname)
     emulator = None
     if sgid_url.hostname in ("localhost", "127.0.0.1"):
         emulator = subprocess.Popen(
             [
-                sys.executable, "-m", "{{ cookiecutter.package_name }}.sgid.emulator",
-                "--port", str(sgid_url.port or 80),
-                "--base-url", settings.sgid_hostname,
-                "--client-id", settings.sgid_client_id,
-                "--client-secret", settings.sgid_client_secret,
-                "--redirect-uri", settings.sgid_redirect_uri,
-                "--client-public-key", str(DEV_DIR / PUBLIC_NAME) if (DEV_DIR / PUBLIC_NAME).exists() else settings.sgid_private_key,
+                sys.executable,
+                "-m",
+                f"{__package__}.sgid.emulator",
+                "--port",
+                str(sgid_url.port or 80),
+                "--base-url",
+                settings.sgid_hostname,
+                "--client-id",
+                settings.sgid_client_id,
+                "--client-secret",
+                settings.sgid_client_secret,
+                "--redirect-uri",
+                settings.sgid_redirect_uri,
+                "--client-public-key",
+                str(DEV_DIR / PUBLIC_NAME)
+                if (DEV_DIR / PUBLIC_NAME).exists()
+                else settings.sgid_private_key,
             ]
         )
-    print(f"\n  App:      {app_url.scheme}://{app_url.netloc}/\n  Emulator: {settings.sgid_hostname}/v2\n", flush=True)
+    app_home = f"{app_url.scheme}://{app_url.netloc}/"
+    print(f"\n  App:      {app_home}\n  Emulator: {settings.sgid_hostname}/v2\n", flush=True)
     try:
         return subprocess.call(
             [
-                sys.executable, "-m", "flask", "--app", "{{ cookiecutter.package_name }}.web:create_app",
-                "run", "--reload", "--host", app_url.hostname or "127.0.0.1", "--port", str(app_url.port or 8000),
+                sys.executable,
+                "-m",
+                "flask",
+                "--app",
+                f"{__package__}.web:create_app",
+                "run",
+                "--reload",
+                "--host",
+                app_url.hostname or "127.0.0.1",
+                "--port",
+                str(app_url.port or 8000),
             ],
             env={**os.environ, "FLASK_SKIP_DOTENV": "1"},
         )

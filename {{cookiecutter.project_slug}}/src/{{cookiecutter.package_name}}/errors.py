@@ -48,7 +48,9 @@ _HTTP_ERRORS = {
     404: ErrorPage(404, "Page not found", "There is no page at this address.", retry_login=False),
     405: ErrorPage(405, "Not allowed", "This page cannot be used that way.", retry_login=False),
     413: ErrorPage(413, "Too large", "The request was too large.", retry_login=False),
-    503: ErrorPage(503, "Temporarily unavailable", "Please try again in a few minutes.", retry_login=False),
+    503: ErrorPage(
+        503, "Temporarily unavailable", "Please try again in a few minutes.", retry_login=False
+    ),
 }
 
 
@@ -56,5 +58,9 @@ def http_error_page(status: int) -> ErrorPage:
     if status in _HTTP_ERRORS:
         return _HTTP_ERRORS[status]
     if 400 <= status < 500:
-        return ErrorPage(status, "Request refused", "The request could not be completed.", retry_login=False)
-    return ErrorPage(500, "Something went wrong", "Please try again in a few minutes.", retry_login=False)
+        return ErrorPage(
+            status, "Request refused", "The request could not be completed.", retry_login=False
+        )
+    return ErrorPage(
+        500, "Something went wrong", "Please try again in a few minutes.", retry_login=False
+    )

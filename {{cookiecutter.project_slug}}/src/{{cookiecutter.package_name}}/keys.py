@@ -1,7 +1,7 @@
 """RSA key pairs for sgID: a development pair for the emulator, or one to register with sgID.
 
-  python -m {{ cookiecutter.package_name }}.keys dev                 # .dev-keys/ for the local emulator (idempotent)
-  python -m {{ cookiecutter.package_name }}.keys register --out DIR  # a production pair; prints what to register
+  python -m <package>.keys dev                 # .dev-keys/ for the local emulator (idempotent)
+  python -m <package>.keys register --out DIR  # a production pair; prints what to register
 
 The private key is written with mode 0600 and never printed.
 """
@@ -41,8 +41,11 @@ def write_key_pair(directory: Path) -> tuple[Path, Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m {{ cookiecutter.package_name }}.keys", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog=f"python -m {__package__}.keys",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("dev", help="create .dev-keys/ for the local emulator if it is missing")
     register = commands.add_parser("register", help="create a key pair to register with sgID")
@@ -63,9 +66,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(public_path.read_text(), end="")
-    print(f"\nRegister the public key above in the sgID developer portal.\n"
-          f"The private key is in {private_path} (mode 0600): give it to the app as\n"
-          f"SGID_PRIVATE_KEY_FILE={private_path} or as the SGID_PRIVATE_KEY secret.")
+    print(
+        f"\nRegister the public key above in the sgID developer portal.\n"
+        f"The private key is in {private_path} (mode 0600): give it to the app as\n"
+        f"SGID_PRIVATE_KEY_FILE={private_path} or as the SGID_PRIVATE_KEY secret."
+    )
     return 0
 
 

@@ -20,7 +20,9 @@ def security_headers(path: str, production: bool) -> dict[str, str]:
         "X-Frame-Options": "DENY",
         "X-Content-Type-Options": "nosniff",
         # The callback URL carries the authorization code: never leak it in a Referer.
-        "Referrer-Policy": "no-referrer" if path == "/callback" else "strict-origin-when-cross-origin",
+        "Referrer-Policy": "no-referrer"
+        if path == "/callback"
+        else "strict-origin-when-cross-origin",
         "Cross-Origin-Opener-Policy": "same-origin",
         "Permissions-Policy": "camera=(), microphone=(), geolocation=(), browsing-topics=()",
     }

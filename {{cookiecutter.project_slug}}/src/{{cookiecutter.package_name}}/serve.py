@@ -1,6 +1,6 @@
 """The production server, bound to $HOST:$PORT (defaults 0.0.0.0:8000).
 
-  python -m {{ cookiecutter.package_name }}.serve
+python -m <package>.serve
 """
 
 import os
@@ -18,16 +18,24 @@ def main() -> int:
     host = os.environ.get("HOST", "0.0.0.0")  # noqa: S104 (a container listens on every interface)
     port = os.environ.get("PORT", "8000")
     command = [
-        sys.executable, "-m", "gunicorn",
-        "--bind", f"{host}:{port}",
-        "--workers", os.environ.get("WEB_CONCURRENCY", "2"),
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        os.environ.get("WEB_CONCURRENCY", "2"),
         # Above the adapter's worst case (connect 3 s + reads 10 s per call) for one callback.
-        "--timeout", "30",
-        "--graceful-timeout", "10",
-        "--access-logfile", "-",
+        "--timeout",
+        "30",
+        "--graceful-timeout",
+        "10",
+        "--access-logfile",
+        "-",
         # The path without its query string: the callback query holds the authorization code.
-        "--access-logformat", '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms',
-        "{{ cookiecutter.package_name }}.web:create_app()",
+        "--access-logformat",
+        '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms',
+        f"{__package__}.web:create_app()",
     ]
     os.execv(sys.executable, command)
     return 0  # not reached

@@ -199,13 +199,20 @@ class SgidAdapter:
             response._content = body
             response.close()
         except requests.RequestException as exc:
-            raise SgidError(f"{_path(url)} unreachable ({exc.__class__.__name__})", unavailable=True) from None
+            raise SgidError(
+                f"{_path(url)} unreachable ({exc.__class__.__name__})", unavailable=True
+            ) from None
         log.info(
-            "sgid %s %s -> %s in %.0f ms", method, _path(url), response.status_code,
+            "sgid %s %s -> %s in %.0f ms",
+            method,
+            _path(url),
+            response.status_code,
             (time.monotonic() - started) * 1000,
         )
         if len(body) > MAX_RESPONSE_BYTES:
-            raise SgidError(f"{_path(url)} answered more than {MAX_RESPONSE_BYTES} bytes", unavailable=True)
+            raise SgidError(
+                f"{_path(url)} answered more than {MAX_RESPONSE_BYTES} bytes", unavailable=True
+            )
         return response
 
     @staticmethod
@@ -219,7 +226,9 @@ class SgidAdapter:
             raise SgidError(f"{path} refused with HTTP {response.status_code} ({error})")
         body = _safe_json(response.content)
         if not body:
-            raise SgidError(f"{path} answered something that is not a JSON object", unavailable=True)
+            raise SgidError(
+                f"{path} answered something that is not a JSON object", unavailable=True
+            )
         return body
 
 
@@ -288,7 +297,9 @@ class _JwksVerifier:
             log.warning("sgid JWKS refresh failed; keeping %d known keys", len(list(self._keys)))
             return
         except (ValueError, TypeError, AttributeError):
-            log.warning("sgid JWKS document is malformed; keeping %d known keys", len(list(self._keys)))
+            log.warning(
+                "sgid JWKS document is malformed; keeping %d known keys", len(list(self._keys))
+            )
             return
         if list(keys):
             self._keys = keys

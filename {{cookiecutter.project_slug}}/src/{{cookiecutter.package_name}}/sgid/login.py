@@ -75,7 +75,9 @@ def parse_callback(params: list[tuple[str, str]]) -> Callback:
     return Callback(state=state, code=code, error=error)
 
 
-def complete(session: MutableMapping, adapter: SgidAdapter, callback: Callback) -> tuple[Identity, str]:
+def complete(
+    session: MutableMapping, adapter: SgidAdapter, callback: Callback
+) -> tuple[Identity, str]:
     """Finish the login the callback belongs to; return who logged in and where to go next.
 
     The attempt is removed from the session before sgID is called, so a replayed callback

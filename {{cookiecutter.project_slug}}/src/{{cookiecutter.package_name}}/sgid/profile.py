@@ -65,7 +65,7 @@ def _cell(value) -> str:
 
 
 def readable_date(value: str) -> str:
-    """"2030-08-09" -> "9 August 2030"; partial dates "1990-05" and "1990" stay partial."""
+    """ "2030-08-09" -> "9 August 2030"; partial dates "1990-05" and "1990" stay partial."""
     parts = value.split("-")
     try:
         if len(parts) == 3:

@@ -41,4 +41,3 @@ def logout():
 @bp.get("/logged-out")
 def logged_out():
     return render_template("logged_out.html")
-

@@ -1,0 +1,220 @@
+"""Real servers on loopback ports for the tests: the sgID emulator, the session store and the app.
+
+The app runs under its production server (python -m {{ cookiecutter.package_name }}.serve), the
+emulator as its own process, and tests talk to both over HTTP like a browser would.
+"""
+
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from importlib.resources import files
+from pathlib import Path
+
+import pytest
+import requests
+
+from {{ cookiecutter.package_name }}.config import DEFAULT_SCOPES, SESSION_STORE
+from {{ cookiecutter.package_name }}.keys import write_key_pair
+from tests.browser import Flow
+
+PACKAGE = "{{ cookiecutter.package_name }}"
+CLIENT_ID = "contract-tests"
+DEFAULT_PERSONA = "denise"
+START_TIMEOUT = 20
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_http(url: str, process: subprocess.Popen, name: str) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited with {process.returncode}; see its output above")
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.RequestException:  # not listening yet, or workers still booting
+            time.sleep(0.05)
+    raise RuntimeError(f"{name} did not answer at {url} within {START_TIMEOUT} s")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def personas() -> dict[str, dict]:
+    raw = json.loads(files(f"{PACKAGE}.sgid.emulator").joinpath("personas.json").read_text("utf-8"))
+    return {p["id"]: p for p in raw}
+
+
+@pytest.fixture(scope="session")
+def workdir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("contract")
+
+
+@pytest.fixture(scope="session")
+def key_files(workdir) -> tuple[Path, Path]:
+    return write_key_pair(workdir / "keys")
+
+
+class Emulator:
+    def __init__(self, base_url: str):
+        self.base_url = base_url
+
+    def admin(self, method: str, path: str, body: dict | None = None) -> dict:
+        response = requests.request(
+            method, f"{self.base_url}/_emulator/{path}", json=body, timeout=5
+        )
+        response.raise_for_status()
+        return response.json() if response.content else {}
+
+    def faults(self, *names: str, hang_seconds: float | None = None) -> None:
+        body = {"faults": list(names)}
+        if hang_seconds is not None:
+            body["hang_seconds"] = hang_seconds
+        self.admin("PUT", "faults", body)
+
+    def counts(self) -> dict[str, int]:
+        return self.admin("GET", "state")["counts"]
+
+    def rotate_key(self, keep_old: bool) -> None:
+        self.admin("POST", "rotate-key", {"keep_old": keep_old})
+
+
+@pytest.fixture(scope="session")
+def app_port() -> int:
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def emulator(workdir, key_files, app_port):
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            f"{PACKAGE}.sgid.emulator",
+            "--port",
+            str(port),
+            "--client-id",
+            CLIENT_ID,
+            "--client-secret",
+            "contract-secret",
+            "--redirect-uri",
+            f"http://127.0.0.1:{app_port}/callback",
+            "--client-public-key",
+            str(key_files[1]),
+            "--auto-approve",
+            DEFAULT_PERSONA,
+        ],
+        cwd=workdir,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    wait_for_http(f"{base_url}/v2/.well-known/openid-configuration", process, "the emulator")
+    yield Emulator(base_url)
+    stop(process)
+
+
+@pytest.fixture(autouse=True)
+def _reset_emulator(request):
+    if "emulator" in request.fixturenames:
+        request.getfixturevalue("emulator").admin("POST", "reset")
+
+
+@pytest.fixture(scope="session")
+def store_env(workdir) -> dict[str, str]:
+    """Environment variables pointing the app at a fresh session store."""
+    if SESSION_STORE == "database":
+        yield {"DATABASE_URL": f"sqlite:///{workdir / 'sessions.sqlite3'}"}
+    elif SESSION_STORE == "redis":
+        server = shutil.which("redis-server")
+        if server is None:
+            message = "redis-server is not installed (apt-get install redis-server)"
+            if os.environ.get("CI"):
+                pytest.fail(message)
+            pytest.skip(message)
+        port = free_port()
+        process = subprocess.Popen(
+            [
+                server,
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        yield {"REDIS_URL": f"redis://127.0.0.1:{port}/0"}
+        stop(process)
+    else:
+        yield {}
+
+
+@pytest.fixture(scope="session")
+def app_env(emulator, key_files, app_port, store_env) -> dict[str, str]:
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "APP_ENV": "development",
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "SGID_HOSTNAME": emulator.base_url,
+        "SGID_CLIENT_ID": CLIENT_ID,
+        "SGID_CLIENT_SECRET": "contract-secret",
+        "SGID_PRIVATE_KEY_FILE": str(key_files[0]),
+        "SGID_REDIRECT_URI": f"http://127.0.0.1:{app_port}/callback",
+        "SGID_SCOPES": DEFAULT_SCOPES,
+        **store_env,
+    }
+
+
+@pytest.fixture(scope="session")
+def app_url(workdir, app_env, app_port) -> str:
+    log = (workdir / "app.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", f"{PACKAGE}.serve"],
+        env={**app_env, "HOST": "127.0.0.1", "PORT": str(app_port), "WEB_CONCURRENCY": "2"},
+        cwd=workdir,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{app_port}"
+    try:
+        wait_for_http(f"{url}/healthz", process, "the app")
+    except RuntimeError:
+        print((workdir / "app.log").read_text())
+        raise
+    yield url
+    stop(process)
+
+
+@pytest.fixture(scope="session")
+def app_log(workdir, app_url) -> Path:
+    return workdir / "app.log"
+
+
+@pytest.fixture
+def flow(app_url) -> Flow:
+    return Flow(app_url)
+
+
+@pytest.fixture
+def browser() -> requests.Session:
+    session = requests.Session()
+    yield session
+    session.close()

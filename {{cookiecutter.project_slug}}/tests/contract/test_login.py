@@ -1,0 +1,124 @@
+"""Logging in end to end: the app, the emulator and a browser-like client over real HTTP."""
+
+import html
+import json
+import re
+
+import pytest
+import requests
+
+from tests.browser import query
+from tests.conftest import DEFAULT_SCOPES, SESSION_STORE, personas
+
+SCOPES = DEFAULT_SCOPES.split()
+PERSONAS = personas()
+
+
+def expected_fragments(persona: dict) -> list[str]:
+    """Text the profile page must show (once HTML entities are decoded) for each scope."""
+    fragments = []
+    for scope in SCOPES:
+        if scope == "openid":
+            continue
+        value = persona["data"][scope]
+        if value.strip() in ("", "NA"):
+            fragments.append("Not provided")
+        elif value.startswith("["):
+            items = json.loads(value)
+            fragments += [v for item in items for v in item.values() if v != "NA"] or ["None"]
+        elif re.fullmatch(r"\d{4}(-\d{2}){0,2}", value):
+            fragments.append(value[:4])
+        else:
+            fragments += [line.strip() for line in value.split("\n") if line.strip()]
+    return fragments
+
+
+def test_home_offers_login(app_url):
+    page = requests.get(f"{app_url}/", timeout=5)
+    assert page.status_code == 200
+    assert 'href="/login"' in page.text and "Log in with Singpass" in page.text
+
+
+@pytest.mark.parametrize("persona_id", sorted(PERSONAS))
+def test_login_shows_the_profile(flow, browser, persona_id):
+    response = flow.log_in(browser, persona_id)
+    assert response.status_code == 303 and response.headers["Location"] == "/"
+    page = browser.get(f"{flow.app_url}/").text
+    assert "Log out" in page
+    text = html.unescape(page)
+    for fragment in expected_fragments(PERSONAS[persona_id]):
+        assert fragment in text, f"{fragment!r} missing from the profile of {persona_id}"
+        if "<" in fragment:
+            assert fragment not in page, f"{fragment!r} reached the page unescaped"
+
+
+@pytest.mark.skipif(SCOPES != ["openid"], reason="only for openid-only projects")
+def test_openid_only_login_works(flow, browser):
+    assert flow.log_in(browser).status_code == 303
+    assert "nothing more to show" in browser.get(f"{flow.app_url}/").text
+
+
+def test_every_login_has_fresh_state_nonce_and_pkce(flow):
+    urls = [flow.start(requests.Session()) for _ in range(3)]
+    params = [query(url) for url in urls]
+    for name in ("state", "nonce", "code_challenge"):
+        values = [p[name] for p in params]
+        assert len(set(values)) == 3, f"{name} repeats across logins"
+        assert all(len(v) >= 43 for v in values), f"{name} is too short to be unguessable"
+    assert {p["code_challenge_method"] for p in params} == {"S256"}
+    assert {p["response_type"] for p in params} == {"code"}
+    assert params[0]["scope"].split() == SCOPES
+
+
+def test_two_tabs_logging_in_at_once_both_work(flow, browser):
+    first = flow.authorize(browser, flow.start(browser))
+    second = flow.authorize(browser, flow.start(browser))
+    assert browser.get(first, allow_redirects=False).status_code == 303
+    assert browser.get(second, allow_redirects=False).status_code == 303
+    assert flow.is_logged_in(browser)
+
+
+def test_session_id_changes_at_login(flow, browser):
+    callback_url = flow.authorize(browser, flow.start(browser))
+    before = browser.cookies.get("session")
+    assert before, "the login attempt must live in a session cookie"
+    assert browser.get(callback_url, allow_redirects=False).status_code == 303
+    after = browser.cookies.get("session")
+    assert after and after != before
+    # The pre-login id is worth nothing afterwards.
+    stale = requests.Session()
+    stale.cookies.set("session", before)
+    assert not flow.is_logged_in(stale)
+
+
+def test_logout_needs_post_and_a_csrf_token(flow, browser):
+    flow.log_in(browser)
+    assert browser.get(f"{flow.app_url}/logout", allow_redirects=False).status_code == 405
+    refused = browser.post(f"{flow.app_url}/logout", allow_redirects=False)
+    assert refused.status_code == 400
+    assert flow.is_logged_in(browser)
+    token = flow.csrf_token(browser)
+    done = browser.post(f"{flow.app_url}/logout", data={"csrf_token": token}, allow_redirects=False)
+    assert done.status_code == 303 and done.headers["Location"] == "/logged-out"
+    assert not flow.is_logged_in(browser)
+    assert "You have logged out" in browser.get(f"{flow.app_url}/logged-out").text
+
+
+@pytest.mark.skipif(
+    SESSION_STORE == "cookie", reason="a copied encrypted cookie cannot be revoked; see README"
+)
+def test_logout_ends_the_session_on_the_server(flow, browser):
+    flow.log_in(browser)
+    copied = browser.cookies.get("session")
+    token = flow.csrf_token(browser)
+    browser.post(f"{flow.app_url}/logout", data={"csrf_token": token}, allow_redirects=False)
+    replay = requests.Session()
+    replay.cookies.set("session", copied)
+    assert not flow.is_logged_in(replay)
+
+
+def test_no_personal_data_or_token_readable_in_the_cookie(flow, browser):
+    flow.log_in(browser, "jose")
+    cookie = browser.cookies.get("session")
+    for secret_looking in ("S9203456I", "JOS", "eyJ", "SOUZA"):
+        assert secret_looking not in cookie
