@@ -1,0 +1,190 @@
+"""Each fault switch makes the official SDK refuse the login, or reaches the client as described."""
+
+import base64
+import hashlib
+import hmac
+import json
+import threading
+import time
+
+import pytest
+import requests
+from emuhelp import CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, authorize
+from jwcrypto import jwk
+from sgid_client import SgidClient
+
+
+def _part(token: str, index: int) -> dict:
+    part = token.split(".")[index]
+    return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+
+
+def _fresh_sdk(emulator, client_key):
+    # A new client each time: the SDK caches the JWKS for the life of the object.
+    return SgidClient(CLIENT_ID, CLIENT_SECRET, client_key[0], REDIRECT_URI,
+                      hostname=emulator.base_url)
+
+
+def _raw_token(emulator, sdk, scope="openid myinfo.name"):
+    code, verifier, nonce, _ = authorize(emulator, sdk, scope)
+    r = requests.post(emulator.issuer + "/oauth/token", timeout=10, data={
+        "grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI,
+        "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "code_verifier": verifier})
+    assert r.status_code == 200
+    return r.json(), nonce
+
+
+ID_TOKEN_REFUSALS = {
+    "id_token.bad_signature": "signature is invalid",
+    "id_token.alg_none": "Unexpected signing algorithm",
+    "id_token.hs256_public_key": "Unexpected signing algorithm",
+    "id_token.unknown_kid": "signature is invalid",
+    "id_token.wrong_iss": "'iss' did not match",
+    "id_token.wrong_aud": "'aud' did not match",
+    "id_token.wrong_nonce": "'nonce' did not match",
+    # The SDK was given a nonce, so a token without one fails its comparison.
+    "id_token.missing_nonce": "'nonce' did not match",
+    "id_token.expired": "ID token is expired",
+    "id_token.missing_sub": "did not contain the required keys",
+}
+
+
+@pytest.mark.parametrize(("fault", "message"), ID_TOKEN_REFUSALS.items(),
+                         ids=list(ID_TOKEN_REFUSALS))
+def test_sdk_refuses_id_token_fault(emulator, client_key, fault, message):
+    emulator.set_faults(fault)
+    sdk = _fresh_sdk(emulator, client_key)
+    code, verifier, nonce, _ = authorize(emulator, sdk)
+    with pytest.raises(Exception, match=message):
+        sdk.callback(code, verifier, nonce)
+
+
+def test_id_token_faults_are_what_they_say(emulator, client_key):
+    sdk = _fresh_sdk(emulator, client_key)
+    jwks = requests.get(emulator.issuer + "/.well-known/jwks.json", timeout=10).json()
+    kids = {k["kid"] for k in jwks["keys"]}
+    now = time.time()
+
+    emulator.set_faults("id_token.alg_none")
+    token = _raw_token(emulator, sdk)[0]["id_token"]
+    assert _part(token, 0)["alg"] == "none" and token.endswith(".")
+
+    emulator.set_faults("id_token.hs256_public_key")
+    token = _raw_token(emulator, sdk)[0]["id_token"]
+    header = _part(token, 0)
+    assert header["alg"] == "HS256"
+    # The classic key-confusion forgery: HMAC keyed with the published RSA key's PEM.
+    pem = jwk.JWK(**next(k for k in jwks["keys"] if k["kid"] == header["kid"])).export_to_pem()
+    signing_input, _, signature = token.rpartition(".")
+    expected = hmac.new(pem, signing_input.encode(), hashlib.sha256).digest()
+    assert base64.urlsafe_b64encode(expected).rstrip(b"=").decode() == signature
+
+    emulator.set_faults("id_token.unknown_kid")
+    assert _part(_raw_token(emulator, sdk)[0]["id_token"], 0)["kid"] not in kids
+
+    emulator.set_faults("id_token.missing_nonce")
+    assert "nonce" not in _part(_raw_token(emulator, sdk)[0]["id_token"], 1)
+
+    emulator.set_faults("id_token.expired")
+    claims = _part(_raw_token(emulator, sdk)[0]["id_token"], 1)
+    assert claims["exp"] < now - 60
+
+    emulator.set_faults("id_token.wrong_iss", "id_token.wrong_aud")
+    claims = _part(_raw_token(emulator, sdk)[0]["id_token"], 1)
+    assert claims["iss"] != emulator.issuer and claims["aud"] != CLIENT_ID
+
+
+def test_future_iat_is_not_caught_by_the_sdk(emulator, client_key):
+    """The SDK never looks at iat: the fault reaches the app, which must check it itself."""
+    emulator.set_faults("id_token.future_iat")
+    sdk = _fresh_sdk(emulator, client_key)
+    code, verifier, nonce, _ = authorize(emulator, sdk)
+    _, id_token, _ = sdk.callback(code, verifier, nonce)
+    claims = _part(id_token, 1)
+    assert claims["iat"] >= time.time() + 3500
+    assert claims["exp"] - claims["iat"] == 300
+
+
+USERINFO_REFUSALS = {
+    "userinfo.sub_mismatch": "did not match the sub",
+    "userinfo.wrong_key": "Decryption of block key failed",
+    "userinfo.tampered": "Decryption of data failed",
+}
+
+
+@pytest.mark.parametrize(("fault", "message"), USERINFO_REFUSALS.items(),
+                         ids=list(USERINFO_REFUSALS))
+def test_sdk_refuses_userinfo_fault(emulator, client_key, fault, message):
+    sdk = _fresh_sdk(emulator, client_key)
+    code, verifier, nonce, _ = authorize(emulator, sdk, "openid myinfo.name myinfo.email")
+    sub, _, access_token = sdk.callback(code, verifier, nonce)
+    emulator.set_faults(fault)
+    with pytest.raises(Exception, match=message):
+        sdk.userinfo(sub, access_token)
+
+
+@pytest.mark.parametrize("mode", ["500", "html", "invalid_json"])
+@pytest.mark.parametrize("endpoint", ["token", "jwks", "userinfo"])
+def test_sdk_refuses_broken_endpoint(emulator, client_key, endpoint, mode):
+    sdk = _fresh_sdk(emulator, client_key)
+    code, verifier, nonce, _ = authorize(emulator, sdk)
+    fault = f"{endpoint}.{mode}"
+    if endpoint == "userinfo":
+        sub, _, access_token = sdk.callback(code, verifier, nonce)
+        emulator.set_faults(fault)
+        with pytest.raises(Exception):  # noqa: B017 (the SDK raises bare or JSON errors)
+            sdk.userinfo(sub, access_token)
+    else:
+        emulator.set_faults(fault)
+        with pytest.raises(Exception):  # noqa: B017
+            sdk.callback(code, verifier, nonce)
+    path = {"token": "/oauth/token", "jwks": "/.well-known/jwks.json",
+            "userinfo": "/oauth/userinfo"}[endpoint]
+    method = "POST" if endpoint == "token" else "GET"
+    r = requests.request(method, emulator.issuer + path, timeout=10)
+    if mode == "500":
+        assert r.status_code == 500
+    else:
+        assert r.status_code == 200
+        expected = "text/html" if mode == "html" else "application/json"
+        assert r.headers["Content-Type"].startswith(expected)
+        with pytest.raises(ValueError):
+            json.loads(r.text)
+
+
+@pytest.mark.parametrize("endpoint", ["token", "jwks", "userinfo"])
+def test_hang_stalls_one_endpoint_not_the_server(emulator, client_key, endpoint):
+    hang = 1.0
+    sdk = _fresh_sdk(emulator, client_key)
+    body, _ = _raw_token(emulator, sdk)
+    code, verifier, _, _ = authorize(emulator, sdk)
+    requests_by_endpoint = {
+        "token": ("POST", "/oauth/token", {"data": {
+            "grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI,
+            "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "code_verifier": verifier}}),
+        "jwks": ("GET", "/.well-known/jwks.json", {}),
+        "userinfo": ("GET", "/oauth/userinfo",
+                     {"headers": {"Authorization": "Bearer " + body["access_token"]}}),
+    }
+    method, path, kwargs = requests_by_endpoint[endpoint]
+    emulator.set_faults(f"{endpoint}.hang", hang_seconds=hang)
+    result = {}
+
+    def slow():
+        started = time.monotonic()
+        r = requests.request(method, emulator.issuer + path, timeout=10, **kwargs)
+        result["status"], result["elapsed"] = r.status_code, time.monotonic() - started
+
+    worker = threading.Thread(target=slow)
+    worker.start()
+    time.sleep(0.1)
+    # A client without a timeout would wait; one with a timeout gives up ...
+    with pytest.raises(requests.Timeout):
+        requests.request(method, emulator.issuer + path, timeout=0.3, **kwargs)
+    # ... and everything else is still served promptly meanwhile.
+    started = time.monotonic()
+    r = requests.get(emulator.issuer + "/.well-known/openid-configuration", timeout=5)
+    assert r.status_code == 200 and time.monotonic() - started < 0.5
+    worker.join(10)
+    assert result["status"] == 200  # after the stall the answer is the normal one
+    assert result["elapsed"] >= hang
