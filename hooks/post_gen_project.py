@@ -95,9 +95,9 @@ def env_text(answers: dict) -> str:
     """A development .env: talks to the built-in emulator, with fresh random secrets."""
     scopes = " ".join(answers["scopes"].split())
     lines = [
-        "# Development settings, written once when the project was generated. Never commit this",
-        "# file (.gitignore lists it). For real sgID, set the values from the sgID developer",
-        "# portal (see docs.id.gov.sg) in the environment of the deployed app instead.",
+        "# Development settings, written once when the project was generated; never commit",
+        "# this file (.gitignore lists it). Real sgID values come from the developer portal",
+        "# (see docs.id.gov.sg): set them in the deployed app's environment instead.",
         "",
         "# development or production (production refuses these development defaults)",
         "APP_ENV=development",
@@ -307,11 +307,16 @@ def fail(answers: dict) -> int:
     return 1
 
 
+def rendered_answers() -> dict:
+    """The answers, rendered into this file by cookiecutter."""
+    # The answers arrive as JSON inside a raw string: tojson escapes every quote inside values
+    # and never writes three quotes in a row, so no answer can end the string or inject code;
+    # json.loads then restores the exact values.
+    return json.loads(r"""{{ cookiecutter | tojson }}""")
+
+
 def main() -> int:
-    # Rendered by cookiecutter: the answers arrive as JSON inside a raw string. tojson escapes
-    # every quote inside values and never writes three quotes in a row, so no answer can end
-    # the string or inject code; json.loads then restores the exact values.
-    answers = json.loads(r"""{{ cookiecutter | tojson }}""")
+    answers = rendered_answers()
     project = Path.cwd()
     prune(project, answers["package_name"], answers["framework"], answers["session_store"])
     write_env_file(project, answers)

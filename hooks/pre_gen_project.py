@@ -160,13 +160,21 @@ def validate(answers: dict, options: dict) -> list[str]:
     ]
 
 
+def rendered_answers() -> dict:
+    """The answers and private tables, rendered into this file by cookiecutter."""
+    # The answers arrive as JSON inside a raw string: tojson escapes every quote inside values
+    # and never writes three quotes in a row, so no answer can end the string or inject code;
+    # json.loads then restores the exact values.
+    return json.loads(r"""{{ cookiecutter | tojson }}""")
+
+
+def rendered_options() -> dict:
+    """The questions' original choices (cookiecutter's _cookiecutter), rendered likewise."""
+    return json.loads(r"""{{ _cookiecutter | tojson }}""")
+
+
 def main() -> int:
-    # Rendered by cookiecutter: the answers arrive as JSON inside a raw string. tojson escapes
-    # every quote inside values and never writes three quotes in a row, so no answer can end
-    # the string or inject code; json.loads then restores the exact values.
-    answers = json.loads(r"""{{ cookiecutter | tojson }}""")
-    options = json.loads(r"""{{ _cookiecutter | tojson }}""")
-    problems = validate(answers, options)
+    problems = validate(rendered_answers(), rendered_options())
     for problem in problems:
         print(problem, file=sys.stderr)
     return 1 if problems else 0

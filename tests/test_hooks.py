@@ -1,0 +1,556 @@
+"""Unit tests of the hooks' functions, each hook rendered as cookiecutter would render it."""
+
+import json
+import os
+import stat
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import TEMPLATE_DIR, bake
+
+TEMPLATE = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text(encoding="utf-8"))
+OPTIONS = {key: value for key, value in TEMPLATE.items() if not key.startswith("_")}
+
+
+@pytest.fixture(scope="module")
+def pre_gen(load_hook):
+    return load_hook("pre_gen_project")
+
+
+@pytest.fixture(scope="module")
+def post_gen(load_hook):
+    return load_hook("post_gen_project")
+
+
+@pytest.fixture(scope="module")
+def pre_prompt(load_hook):
+    return load_hook("pre_prompt")
+
+
+def answers(**overrides) -> dict:
+    """Good answers plus the private tables, as the pre_gen hook receives them."""
+    good = {
+        "project_name": "sgID App",
+        "project_slug": "sgid-app",
+        "package_name": "sgid_app",
+        "framework": OPTIONS["framework"][0],
+        "session_store": "database",
+        "scopes": "openid myinfo.name",
+        "validate": True,
+    }
+    private = {key: value for key, value in TEMPLATE.items() if key.startswith("_")}
+    return {**private, **good, **overrides}
+
+
+def problems(pre_gen, **overrides) -> list[str]:
+    return pre_gen.validate(answers(**overrides), OPTIONS)
+
+
+# --- pre_gen_project: validate() ------------------------------------------------------------
+
+
+def test_default_answers_pass(pre_gen):
+    assert problems(pre_gen) == []
+
+
+def test_every_scope_passes_with_a_server_side_store(pre_gen, catalog):
+    for store in ("database", "redis"):
+        assert problems(pre_gen, session_store=store, scopes=" ".join(catalog)) == []
+
+
+def test_the_rendered_hook_receives_the_real_context(pre_gen):
+    # main() validates what cookiecutter rendered into the hook: the defaults here.
+    assert pre_gen.main() == 0
+
+
+@pytest.mark.parametrize("slug", ["sgid-app", "a", "app2", "my-sgid-app-2"])
+def test_good_slugs(pre_gen, slug):
+    assert pre_gen.check_project_slug(slug) == []
+
+
+@pytest.mark.parametrize(
+    ("slug", "suggestion"),
+    [
+        ("Bad Slug", "bad-slug"),
+        ("sgid_app", "sgid-app"),
+        ("2fa-app", "app-2fa-app"),
+        ("-app", "app"),
+        ("app-", "app"),
+        ("my--app", "my-app"),
+        ("Ærø", "r"),
+    ],
+)
+def test_bad_slugs_are_refused_with_a_fix(pre_gen, slug, suggestion):
+    [message] = pre_gen.check_project_slug(slug)
+    assert message == (
+        f'ERROR: project_slug "{slug}" must be lowercase letters, digits and single hyphens, '
+        f"starting with a letter. Pass e.g. project_slug={suggestion}"
+    )
+    assert pre_gen.check_project_slug(suggestion) == []
+
+
+@pytest.mark.parametrize("name", ["sgid_app", "app2", "_private_app", "my_flask"])
+def test_good_package_names(pre_gen, name):
+    assert pre_gen.check_package_name(name, TEMPLATE["_reserved_package_names"]) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "problem", "suggestion"),
+    [
+        ("class", "is a Python keyword", "class_app"),
+        ("match", "is a Python keyword", "match_app"),  # a soft keyword
+        ("1app", "starts with a digit, which Python cannot import", "app_1app"),
+        ("json", 'would shadow the standard-library module "json"', "json_app"),
+        ("test", 'would shadow "test", which the generated project imports', "test_app"),
+        ("flask", 'would shadow "flask", which the generated project imports', "flask_app"),
+        ("sgid_client", 'would shadow "sgid_client", which the generated project imports', None),
+        ("crypto", 'would shadow "Crypto", which the generated project imports', "crypto_app"),
+        ("tests", 'would shadow "tests", which the generated project imports', "tests_app"),
+        ("conftest", 'would shadow "conftest", which the generated project imports', None),
+        ("My-App", "must be lowercase letters, digits and underscores", "my_app"),
+        ("sgid-app", "must be lowercase letters, digits and underscores", "sgid_app"),
+    ],
+)
+def test_bad_package_names_are_refused_with_a_fix(pre_gen, name, problem, suggestion):
+    reserved = TEMPLATE["_reserved_package_names"]
+    [message] = pre_gen.check_package_name(name, reserved)
+    assert message.startswith(f'ERROR: package_name "{name}" {problem}')
+    fix = message.rsplit("package_name=", 1)[1]
+    assert pre_gen.check_package_name(fix, reserved) == []
+    if suggestion:
+        assert fix == suggestion
+
+
+def test_the_reserved_names_cover_the_generated_projects_imports(pre_gen):
+    required = {
+        "flask", "flask_session", "flask_wtf", "fastapi", "starlette", "django", "sgid_client",
+        "jwcrypto", "Crypto", "cryptography", "requests", "redis", "sqlalchemy", "pytest", "test",
+        "tests", "jinja2", "werkzeug", "itsdangerous", "uvicorn", "gunicorn", "dotenv", "conftest",
+    }  # fmt: skip
+    assert required <= set(TEMPLATE["_reserved_package_names"])
+
+
+@pytest.mark.parametrize(
+    ("typo", "meant"),
+    [
+        ("myinfo.nam", "myinfo.name"),
+        ("myinfo.emial", "myinfo.email"),
+        ("email", "myinfo.email"),
+        ("MyInfo.Name", "myinfo.name"),
+        ("public_officer_details", "pocdex.public_officer_details"),
+        ("myinfo.vehicle", "myinfo.vehicles"),
+    ],
+)
+def test_an_unknown_scope_gets_a_did_you_mean(pre_gen, typo, meant):
+    assert problems(pre_gen, scopes=f"openid {typo}") == [
+        f'ERROR: scope "{typo}" is not in the sgID catalog. Did you mean "{meant}"? '
+        "See README.md#scopes"
+    ]
+
+
+def test_an_unknown_scope_without_a_near_match(pre_gen):
+    assert problems(pre_gen, scopes="openid zzz") == [
+        'ERROR: scope "zzz" is not in the sgID catalog. See README.md#scopes'
+    ]
+
+
+def test_openid_is_required(pre_gen):
+    assert problems(pre_gen, scopes="myinfo.name myinfo.nam") == [
+        'ERROR: scope "myinfo.nam" is not in the sgID catalog. Did you mean "myinfo.name"? '
+        "See README.md#scopes",
+        "ERROR: scopes must include openid (sgID refuses logins without it). "
+        'Pass scopes="openid myinfo.name"',
+    ]
+
+
+def test_duplicate_scopes_are_refused(pre_gen):
+    assert problems(pre_gen, scopes="openid myinfo.name openid myinfo.name myinfo.name") == [
+        'ERROR: scope "myinfo.name" is listed more than once in scopes. List it once.',
+        'ERROR: scope "openid" is listed more than once in scopes. List it once.',
+    ]
+
+
+@pytest.mark.parametrize("scopes", ["", "   ", "\n"])
+def test_empty_scopes_are_refused(pre_gen, scopes):
+    assert problems(pre_gen, scopes=scopes) == [
+        'ERROR: scopes is empty; openid is required. Pass scopes="openid myinfo.name"'
+    ]
+
+
+def test_scopes_split_on_any_whitespace(pre_gen):
+    assert problems(pre_gen, scopes=" openid\tmyinfo.name\n myinfo.email ") == []
+
+
+def test_scopes_must_be_a_string(pre_gen):
+    assert problems(pre_gen, scopes=["openid"]) == [
+        'ERROR: scopes must be one space-separated string. Pass scopes="openid myinfo.name"'
+    ]
+
+
+def test_an_unknown_framework_is_refused(pre_gen):
+    choices = ", ".join(f"framework={choice}" for choice in OPTIONS["framework"])
+    assert problems(pre_gen, framework="rails") == [
+        f'ERROR: framework "rails" is not a choice. Pass one of: {choices}'
+    ]
+
+
+def test_an_unknown_session_store_is_refused(pre_gen):
+    assert problems(pre_gen, session_store="memcached") == [
+        'ERROR: session_store "memcached" is not a choice. Pass one of: session_store=database, '
+        "session_store=redis, session_store=cookie"
+    ]
+
+
+def test_validate_must_be_a_boolean(pre_gen):
+    assert problems(pre_gen, validate="False") == [
+        'ERROR: validate "False" must be true or false. Pass validate=true or validate=false '
+        "(needs cookiecutter 2.7 or newer)"
+    ]
+
+
+@pytest.mark.parametrize(
+    "scope", ["myinfo.vehicles", "myinfo.sponsored_child_records", "pocdex.public_officer_details"]
+)
+def test_the_cookie_store_refuses_list_scopes(pre_gen, scope):
+    assert problems(pre_gen, session_store="cookie", scopes=f"openid {scope}") == [
+        f"ERROR: scopes {scope} cannot be used with session_store=cookie: their values are "
+        "unbounded JSON lists that cannot fit a 4 kB cookie; choose session_store=database or "
+        "session_store=redis, or drop those scopes"
+    ]
+
+
+def test_the_cookie_store_takes_every_other_scope(pre_gen, catalog):
+    small = [name for name, spec in catalog.items() if spec["kind"] != "table"]
+    assert problems(pre_gen, session_store="cookie", scopes=" ".join(small)) == []
+
+
+def test_the_unsupported_table_refuses_every_table_scope_in_one_line(pre_gen, catalog):
+    tables = [name for name, spec in catalog.items() if spec["kind"] == "table"]
+    [message] = problems(pre_gen, session_store="cookie", scopes=" ".join(["openid", *tables]))
+    assert message.startswith(f"ERROR: scopes {', '.join(tables)} cannot be used with")
+
+
+def test_an_unsupported_combination_without_scopes(pre_gen):
+    table = [{"when": {"framework": "flask", "session_store": "redis"}, "why": "x", "fix": "y"}]
+    assert pre_gen.check_combinations(answers(session_store="redis"), {}, table) == [
+        "ERROR: framework=flask session_store=redis is not supported: x; y"
+    ]
+
+
+def test_every_problem_is_reported_once_on_one_line(pre_gen):
+    found = problems(
+        pre_gen,
+        project_slug="Bad Slug",
+        package_name="class",
+        scopes="myinfo.nam myinfo.vehicles myinfo.vehicles",
+        session_store="cookie",
+    )
+    assert len(found) == 6
+    assert all(line.startswith("ERROR: ") and "\n" not in line for line in found)
+
+
+def test_the_rendered_hook_survives_hostile_names(load_hook):
+    # (Cookiecutter itself renders answers as Jinja, so "{{" cannot be part of an answer.)
+    hostile = 'Ærø "Quote" \\ App \'\'\' """ \n </script> \u2028 \U0001f600'
+    hook = load_hook(
+        "pre_gen_project", project_name=hostile, project_slug="aero", package_name="aero"
+    )
+    assert hook.rendered_answers()["project_name"] == hostile
+    assert hook.main() == 0
+
+
+# --- pre_prompt -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("version", "refused"),
+    [
+        ("2.7.0", False),
+        ("2.7.1", False),
+        ("2.10.0rc1", False),
+        ("3.0.0.dev0", False),
+        ("2.6.0", True),
+        ("2.4.0", True),
+        ("1.7.3", True),
+        ("unknown", True),
+    ],
+)
+def test_old_cookiecutters_are_refused(pre_prompt, version, refused):
+    message = pre_prompt.old_cookiecutter_message(version)
+    if refused:
+        assert message == (
+            f"ERROR: this template needs cookiecutter 2.7 or newer, found {version}. "
+            'Upgrade it: pip install -U "cookiecutter>=2.7" (or: pipx upgrade cookiecutter)'
+        )
+    else:
+        assert message is None
+
+
+def test_the_catalog_lists_every_scope_and_marks_public_sector_ones(pre_prompt, catalog):
+    header, *lines = pre_prompt.catalog_lines(catalog)
+    assert "public sector only" in header
+    assert len(lines) == len(catalog)
+    for line, (name, spec) in zip(lines, catalog.items(), strict=True):
+        assert line.split() == [
+            *(["*"] if spec["public_sector_only"] else []),
+            name,
+            *spec["description"].split(),
+        ]
+
+
+def copy_of_cookiecutter_json(tmp_path: Path) -> Path:
+    copy = tmp_path / "cookiecutter.json"
+    copy.write_text((TEMPLATE_DIR / "cookiecutter.json").read_text(encoding="utf-8"))
+    return copy
+
+
+def test_on_a_terminal_the_catalog_is_shown_and_the_prompt_points_at_it(
+    pre_prompt, catalog, tmp_path, monkeypatch, capsys
+):
+    config = copy_of_cookiecutter_json(tmp_path)
+    before = config.read_text()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True, raising=False)
+    assert pre_prompt.main() == 0
+    printed = capsys.readouterr().out
+    assert all(name in printed for name in catalog)
+    after = json.loads(config.read_text())
+    assert after["__prompts__"]["scopes"] == pre_prompt.SCOPES_PROMPT_WITH_CATALOG
+    # Only that one string changed, and a second run changes nothing more.
+    assert {**json.loads(before), "__prompts__": after["__prompts__"]} == after
+    once = config.read_text()
+    assert len(once.splitlines()) == len(before.splitlines())
+    pre_prompt.point_scopes_prompt_at_catalog(config)
+    assert config.read_text() == once
+
+
+def test_scripted_runs_see_no_catalog(pre_prompt, tmp_path, monkeypatch, capsys):
+    config = copy_of_cookiecutter_json(tmp_path)
+    before = config.read_text()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: False, raising=False)
+    assert pre_prompt.main() == 0
+    assert capsys.readouterr() == ("", "")
+    assert config.read_text() == before
+
+
+# --- post_gen_project: prune ----------------------------------------------------------------
+
+
+def touch(path: Path, text: str = "") -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def fake_project(root: Path) -> Path:
+    for framework in ("flask", "other"):
+        touch(root / f"src/pkg/_web/{framework}/__init__.py", framework)
+        touch(root / f"tests/_web/{framework}/test_views.py", framework)
+    touch(root / "src/pkg/cookie_crypto.py")
+    touch(root / "src/pkg/config.py")
+    return root
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {
+        str(path.relative_to(root)): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
+def test_the_prune_tables_cover_every_choice(post_gen):
+    assert set(post_gen.STORE_ONLY_PATHS) == set(OPTIONS["session_store"])
+    assert set(post_gen.STORE_ENV_LINES) == set(OPTIONS["session_store"])
+
+
+def test_prune_keeps_the_chosen_framework_and_store(post_gen, tmp_path):
+    project = fake_project(tmp_path)
+    post_gen.prune(project, "pkg", "flask", "database")
+    assert tree(project) == {
+        "src/pkg/config.py": b"",
+        "src/pkg/web/__init__.py": b"flask",
+        "tests/web/test_views.py": b"flask",
+    }
+
+
+def test_prune_keeps_the_cookie_stores_own_files(post_gen, tmp_path):
+    project = fake_project(tmp_path)
+    post_gen.prune(project, "pkg", "other", "cookie")
+    assert "src/pkg/cookie_crypto.py" in tree(project)
+    assert tree(project)["src/pkg/web/__init__.py"] == b"other"
+
+
+def test_prune_is_idempotent_and_tolerates_missing_paths(post_gen, tmp_path):
+    project = fake_project(tmp_path)
+    post_gen.prune(project, "pkg", "flask", "redis")
+    once = tree(project)
+    post_gen.prune(project, "pkg", "flask", "redis")
+    assert tree(project) == once
+    post_gen.prune(tmp_path / "empty", "pkg", "flask", "redis")
+
+
+def test_prune_refuses_a_template_without_the_chosen_framework(post_gen, tmp_path):
+    project = fake_project(tmp_path)
+    with pytest.raises(SystemExit, match="template bug: src/pkg/_web/missing is missing"):
+        post_gen.prune(project, "pkg", "missing", "redis")
+
+
+# --- post_gen_project: .env -----------------------------------------------------------------
+
+
+def env_values(text: str) -> dict[str, str]:
+    pairs = (line.split("=", 1) for line in text.splitlines() if line and line[0] != "#")
+    return dict(pairs)
+
+
+@pytest.mark.parametrize(
+    ("store", "extra"),
+    [
+        ("database", {"DATABASE_URL": "sqlite:///instance/sessions.sqlite3"}),
+        ("redis", {"REDIS_URL": "redis://127.0.0.1:6379/0"}),
+        ("cookie", {}),
+    ],
+)
+def test_the_env_file_talks_to_the_emulator(post_gen, store, extra):
+    text = post_gen.env_text(
+        answers(session_store=store, project_slug="my-app", scopes=" openid\n myinfo.name ")
+    )
+    values = env_values(text)
+    assert len(values.pop("SECRET_KEY")) >= 64
+    assert len(values.pop("SGID_CLIENT_SECRET")) >= 43
+    assert values == {
+        "APP_ENV": "development",
+        "SGID_HOSTNAME": "http://localhost:5156",
+        "SGID_CLIENT_ID": "my-app-dev",
+        "SGID_PRIVATE_KEY_FILE": ".dev-keys/sgid-private.pem",
+        "SGID_REDIRECT_URI": "http://localhost:8000/callback",
+        "SGID_SCOPES": "openid myinfo.name",
+        **extra,
+    }
+    assert "developer portal" in text
+
+
+def test_every_env_file_has_fresh_secrets(post_gen):
+    first, second = (env_values(post_gen.env_text(answers())) for _ in range(2))
+    assert first["SECRET_KEY"] != second["SECRET_KEY"]
+    assert first["SGID_CLIENT_SECRET"] != second["SGID_CLIENT_SECRET"]
+
+
+def test_the_env_file_is_private_and_never_overwritten(post_gen, tmp_path):
+    post_gen.write_env_file(tmp_path, answers())
+    env_file = tmp_path / ".env"
+    assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
+    first = env_file.read_text()
+    post_gen.write_env_file(tmp_path, answers())
+    assert env_file.read_text() == first
+    env_file.write_text("MINE=1\n")
+    post_gen.write_env_file(tmp_path, answers())
+    assert env_file.read_text() == "MINE=1\n"
+
+
+def test_the_env_file_is_private_whatever_the_umask(post_gen, tmp_path):
+    old = os.umask(0)
+    try:
+        post_gen.write_env_file(tmp_path, answers())
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / ".env").stat().st_mode) == 0o600
+
+
+# --- post_gen_project: install and test -----------------------------------------------------
+
+PYPROJECT = {
+    "project": {
+        "dependencies": ["flask>=3.1", "sgid-client==0.3.0", "jwcrypto>=1.5.6", "redis>=5.2"]
+    },
+    "dependency-groups": {
+        "lint": ["ruff>=0.8"],
+        "dev": ["pytest>=8.3", {"include-group": "lint"}],
+    },
+    "tool": {"uv": {"override-dependencies": ["jwcrypto>=1.5.6", "requests>=2.32.4"]}},
+}
+
+
+def test_pip_installs_the_sdk_without_its_vulnerable_pins(post_gen):
+    sdk, others = post_gen.pip_requirements(PYPROJECT)
+    assert sdk == "sgid-client==0.3.0"
+    assert others == [
+        "flask>=3.1",
+        "jwcrypto>=1.5.6",
+        "redis>=5.2",
+        "pytest>=8.3",
+        "ruff>=0.8",
+        "requests>=2.32.4",
+    ]
+
+
+def test_pip_install_commands(post_gen, tmp_path):
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\ndependencies = ["sgid-client==0.3.0", "flask"]\n'
+        '[dependency-groups]\ndev = ["pytest"]\n'
+    )
+    python = str(Path(".venv/bin/python"))
+    assert post_gen.install_commands(tmp_path, None) == [
+        [sys.executable, "-m", "venv", ".venv"],
+        [python, "-m", "pip", "install", "--no-deps", "sgid-client==0.3.0"],
+        [python, "-m", "pip", "install", "flask", "pytest"],
+        [python, "-m", "pip", "install", "--no-deps", "-e", "."],
+    ]
+
+
+def test_uv_install_command(post_gen, tmp_path):
+    assert post_gen.install_commands(tmp_path, "/usr/bin/uv") == [["/usr/bin/uv", "sync"]]
+
+
+def test_the_generated_pyproject_gives_pip_what_it_needs(post_gen, baked_default):
+    import tomllib
+
+    pyproject = tomllib.loads((baked_default / "pyproject.toml").read_text())
+    sdk, others = post_gen.pip_requirements(pyproject)
+    assert sdk.startswith("sgid-client")
+    assert not any(requirement.startswith("sgid") for requirement in others)
+    assert any(requirement.startswith("pytest") for requirement in others)
+
+
+@pytest.mark.parametrize(
+    ("output", "status", "summary"),
+    [
+        ("...\n41 passed in 3.07s\n", 0, "PASS: 41 tests passed in 3.1 s"),
+        ("41 passed, 2 skipped in 3.07s", 0, "PASS: 41 tests passed in 3.1 s (2 skipped)"),
+        (
+            "2 failed, 39 passed in 3.07s",
+            1,
+            "FAIL: the generated tests failed (pytest exit status 1) after 3.1 s",
+        ),
+        ("no tests ran in 0.01s", 5, "FAIL: pytest found no tests to run in the generated project"),
+        ("", 0, "FAIL: pytest found no tests to run in the generated project"),
+        ("timed out", 124, "FAIL: the generated tests did not finish within 600 s"),
+    ],
+)
+def test_the_pytest_summary(post_gen, output, status, summary):
+    assert post_gen.pytest_summary(output, status, 3.07) == summary
+
+
+def test_run_reports_a_missing_command_instead_of_raising(post_gen, tmp_path):
+    status, output = post_gen.run(["no-such-command-here"], tmp_path, 5)
+    assert status == 127
+    assert "could not start" in output
+
+
+def test_run_stops_a_command_at_its_timeout(post_gen, tmp_path):
+    status, output = post_gen.run([sys.executable, "-c", "import time; time.sleep(5)"], tmp_path, 1)
+    assert status == 124
+    assert "timed out after 1 s" in output
+
+
+def test_post_gen_twice_changes_nothing_more(load_hook, tmp_path, monkeypatch):
+    chosen = {"session_store": "cookie", "validate": False}
+    project = bake(tmp_path, **chosen)
+    hook = load_hook("post_gen_project", **chosen)
+    monkeypatch.chdir(project)
+    assert hook.main() == 0
+    once = tree(project)
+    assert hook.main() == 0
+    assert tree(project) == once
