@@ -179,6 +179,8 @@ def app_env(emulator, key_files, app_port, store_env) -> dict[str, str]:
         "SGID_PRIVATE_KEY_FILE": str(key_files[0]),
         "SGID_REDIRECT_URI": f"http://127.0.0.1:{app_port}/callback",
         "SGID_SCOPES": DEFAULT_SCOPES,
+        # One JWKS refetch per second at most, so key-rotation tests need not wait a minute.
+        "SGID_JWKS_REFRESH_COOLDOWN": "1",
         **store_env,
     }
 

@@ -43,6 +43,7 @@ class Settings:
     sgid_scopes: tuple[str, ...]
     session_idle_minutes: int
     session_max_hours: int
+    jwks_refresh_cooldown: int
 {%- if cookiecutter.session_store == "database" %}
     database_url: str
 {%- elif cookiecutter.session_store == "redis" %}
@@ -73,6 +74,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         sgid_scopes=_scopes(env.get("SGID_SCOPES", DEFAULT_SCOPES)),
         session_idle_minutes=env.integer("SESSION_IDLE_MINUTES", default=30, low=1, high=24 * 60),
         session_max_hours=env.integer("SESSION_MAX_HOURS", default=12, low=1, high=24 * 7),
+        jwks_refresh_cooldown=env.integer("SGID_JWKS_REFRESH_COOLDOWN", default=60, low=0, high=3600),
 {%- if cookiecutter.session_store == "database" %}
         database_url=env.get("DATABASE_URL", DEFAULT_DATABASE_URL),
 {%- elif cookiecutter.session_store == "redis" %}

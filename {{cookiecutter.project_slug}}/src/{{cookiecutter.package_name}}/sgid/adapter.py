@@ -39,7 +39,6 @@ CONNECT_TIMEOUT = 3.0  # seconds to open a connection to sgID
 READ_TIMEOUT = 10.0  # seconds between bytes from sgID
 MAX_RESPONSE_BYTES = 1_000_000  # sgID answers are a few kB; anything huge is refused
 CLOCK_SKEW = 60  # seconds of leeway for iat in the future
-JWKS_REFETCH_COOLDOWN = 60.0  # at most one JWKS refetch per minute for unknown kids
 KEY_ALGS = ["RSA-OAEP-256", "A256GCM"]  # userinfo `key`, as sgID sends it
 DATA_ALGS = ["A128GCMKW", "A128GCM"]  # userinfo `data` fields
 
@@ -77,6 +76,8 @@ class SgidAdapter:
         hostname: str,
         redirect_uri: str,
         scopes: tuple[str, ...],
+        jwks_refresh_cooldown: float = 60.0,
+        timeouts: tuple[float, float] = (CONNECT_TIMEOUT, READ_TIMEOUT),
     ):
         self._sdk = SgidClient(
             client_id=client_id,
@@ -93,7 +94,10 @@ class SgidAdapter:
         self._private_key = jwk.JWK.from_pem(private_key.encode("ascii"))
         self._http = requests.Session()
         self._http.headers["User-Agent"] = "sgid-relying-party"
-        self._keys = _JwksVerifier(f"{self.issuer}/.well-known/jwks.json", self._get)
+        self._timeouts = timeouts
+        self._keys = _JwksVerifier(
+            f"{self.issuer}/.well-known/jwks.json", self._get, jwks_refresh_cooldown
+        )
         # The SDK's validate_id_token calls verifier.verify_jwt(); ours has timeouts and a cooldown.
         self._sdk.verifier = self._keys
 
@@ -190,7 +194,7 @@ class SgidAdapter:
             response = self._http.request(
                 method,
                 url,
-                timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
+                timeout=self._timeouts,
                 allow_redirects=False,
                 stream=True,
                 **kwargs,
@@ -241,9 +245,10 @@ class _JwksVerifier:
     failed refetch keeps the keys already known.
     """
 
-    def __init__(self, jwks_uri: str, fetch):
+    def __init__(self, jwks_uri: str, fetch, cooldown: float):
         self._jwks_uri = jwks_uri
         self._fetch = fetch
+        self._cooldown = cooldown
         self._keys = jwk.JWKSet()
         self._last_fetch = float("-inf")
         self._lock = threading.Lock()
@@ -270,7 +275,7 @@ class _JwksVerifier:
     def _key(self, kid: str | None) -> jwk.JWK:
         with self._lock:
             key = self._find(kid)
-            if key is None and time.monotonic() - self._last_fetch >= JWKS_REFETCH_COOLDOWN:
+            if key is None and time.monotonic() - self._last_fetch >= self._cooldown:
                 self._last_fetch = time.monotonic()
                 self._refresh()
                 key = self._find(kid)

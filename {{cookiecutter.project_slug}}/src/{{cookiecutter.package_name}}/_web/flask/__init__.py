@@ -27,6 +27,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         hostname=settings.sgid_hostname,
         redirect_uri=settings.sgid_redirect_uri,
         scopes=settings.sgid_scopes,
+        jwks_refresh_cooldown=settings.jwks_refresh_cooldown,
     )
     sessions.init_app(app, settings)
     security.init_app(app, settings)
