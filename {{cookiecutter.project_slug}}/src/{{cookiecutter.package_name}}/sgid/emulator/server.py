@@ -256,6 +256,12 @@ class EmulatorServer(ThreadingHTTPServer):
         self.emulator = emulator
         super().__init__(address, Handler)
 
+    def handle_error(self, request, client_address) -> None:
+        # Clients hanging up mid-request are routine (timeouts, fuzzers): not worth a traceback.
+        if isinstance(sys.exc_info()[1], OSError):
+            return
+        super().handle_error(request, client_address)
+
 
 def _is_loopback(host: str) -> bool:
     try:
@@ -271,6 +277,7 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "sgid-emulator"
     sys_version = ""
     timeout = 60  # idle keep-alive connections give their thread back
+    disable_nagle_algorithm = True  # small responses must not wait for delayed ACKs
     server: EmulatorServer
 
     # -- plumbing ---------------------------------------------------------------------------
@@ -335,9 +342,11 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         if self.close_connection:
             self.send_header("Connection", "close")
-        self.end_headers()
+        # Headers and body in one write: one TCP segment for the usual small answer.
+        self._headers_buffer.append(b"\r\n")
         if self.command != "HEAD":
-            self.wfile.write(body)
+            self._headers_buffer.append(body)
+        self.flush_headers()
 
     def _json(self, status: int, obj, headers=()) -> None:
         self._send(status, json.dumps(obj).encode(), "application/json", headers)
