@@ -2,8 +2,10 @@
 
 Cookiecutter renders this file with the answers, runs it inside the new (still empty) project
 directory, and deletes that directory when it exits non-zero. Every problem is reported, one
-line each, so a scripted run can be fixed in one go. The rules' data (scope catalog, reserved
-package names, unsupported combinations) lives in cookiecutter.json, the template's single source.
+line each, so a scripted run can be fixed in one go. The rules' data (choices, scope catalog,
+reserved package names, unsupported combinations) is read from the template's own
+cookiecutter.json, its single source, rather than from the answers: a replay file can carry
+stale or edited copies of those tables.
 """
 
 import difflib
@@ -11,6 +13,7 @@ import json
 import keyword
 import re
 import sys
+from pathlib import Path
 
 SCOPES_HELP = "See README.md#scopes"
 SLUG_PATTERN = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
@@ -105,11 +108,11 @@ def suggest_scope(scope: str, catalog: dict) -> str | None:
     return matches[0] if matches else None
 
 
-def check_choices(answers: dict, options: dict) -> list[str]:
-    """Choice answers must be listed choices: --no-input and replay files can pass anything."""
+def check_choices(answers: dict, template: dict) -> list[str]:
+    """Choice answers must be listed choices: replay files and the API can pass anything."""
     problems = []
     for variable in ("framework", "session_store"):
-        choices = options[variable]
+        choices = template[variable]
         if answers.get(variable) not in choices:
             problems.append(
                 f'ERROR: {variable} "{answers.get(variable)}" is not a choice. '
@@ -144,37 +147,38 @@ def check_combinations(answers: dict, catalog: dict, unsupported: list[dict]) ->
     return problems
 
 
-def validate(answers: dict, options: dict) -> list[str]:
+def validate(answers: dict, template: dict) -> list[str]:
     """Every problem with the answers, one line each; empty when generation may go ahead.
 
-    answers: the cookiecutter context (answers plus the private tables of cookiecutter.json);
-    options: the original choices (cookiecutter's _cookiecutter), for the choice variables.
+    template: cookiecutter.json as the template ships it (choices, catalog, rule tables).
     """
-    catalog = answers["_scope_catalog"]
+    catalog = template["_scope_catalog"]
     return [
         *check_project_slug(str(answers["project_slug"])),
-        *check_package_name(str(answers["package_name"]), answers["_reserved_package_names"]),
+        *check_package_name(str(answers["package_name"]), template["_reserved_package_names"]),
         *check_scopes(answers["scopes"], catalog),
-        *check_choices(answers, options),
-        *check_combinations(answers, catalog, answers["_unsupported_combinations"]),
+        *check_choices(answers, template),
+        *check_combinations(answers, catalog, template["_unsupported_combinations"]),
     ]
 
 
 def rendered_answers() -> dict:
-    """The answers and private tables, rendered into this file by cookiecutter."""
+    """The answers, rendered into this file by cookiecutter."""
     # The answers arrive as JSON inside a raw string: tojson escapes every quote inside values
     # and never writes three quotes in a row, so no answer can end the string or inject code;
     # json.loads then restores the exact values.
     return json.loads(r"""{{ cookiecutter | tojson }}""")
 
 
-def rendered_options() -> dict:
-    """The questions' original choices (cookiecutter's _cookiecutter), rendered likewise."""
-    return json.loads(r"""{{ _cookiecutter | tojson }}""")
+def template_config(answers: dict) -> dict:
+    """The template's cookiecutter.json (cookiecutter tells us where its copy of it is)."""
+    config_file = Path(answers["_repo_dir"]) / "cookiecutter.json"
+    return json.loads(config_file.read_text(encoding="utf-8"))
 
 
 def main() -> int:
-    problems = validate(rendered_answers(), rendered_options())
+    answers = rendered_answers()
+    problems = validate(answers, template_config(answers))
     for problem in problems:
         print(problem, file=sys.stderr)
     return 1 if problems else 0

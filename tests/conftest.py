@@ -67,6 +67,7 @@ def cookiecutter_context(**answers) -> dict:
     }
     context["cookiecutter"].update(prompt_for_config(context, no_input=True))
     context["cookiecutter"]["_template"] = str(TEMPLATE_DIR)
+    context["cookiecutter"]["_repo_dir"] = str(TEMPLATE_DIR)
     return context
 
 
@@ -117,13 +118,19 @@ def cookiecutter_config(tmp_path_factory) -> Path:
 def run_cookiecutter(template_copy, cookiecutter_config):
     """run_cookiecutter(output_dir, "key=value", ...): the CLI with hooks on and no prompts."""
 
-    def run(output_dir: Path, *answers: str, env: dict | None = None, timeout: float = 120):
+    def run(
+        output_dir: Path,
+        *answers: str,
+        no_input: bool = True,
+        env: dict | None = None,
+        timeout: float = 120,
+    ):
         command = [
             sys.executable,
             "-m",
             "cookiecutter",
             str(template_copy),
-            "--no-input",
+            *(["--no-input"] if no_input else []),
             "--output-dir",
             str(output_dir),
             "--config-file",

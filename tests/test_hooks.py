@@ -10,7 +10,6 @@ import pytest
 from conftest import TEMPLATE_DIR, bake
 
 TEMPLATE = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text(encoding="utf-8"))
-OPTIONS = {key: value for key, value in TEMPLATE.items() if not key.startswith("_")}
 
 
 @pytest.fixture(scope="module")
@@ -29,22 +28,21 @@ def pre_prompt(load_hook):
 
 
 def answers(**overrides) -> dict:
-    """Good answers plus the private tables, as the pre_gen hook receives them."""
+    """Good answers, as the hooks receive them."""
     good = {
         "project_name": "sgID App",
         "project_slug": "sgid-app",
         "package_name": "sgid_app",
-        "framework": OPTIONS["framework"][0],
+        "framework": TEMPLATE["framework"][0],
         "session_store": "database",
         "scopes": "openid myinfo.name",
         "validate": True,
     }
-    private = {key: value for key, value in TEMPLATE.items() if key.startswith("_")}
-    return {**private, **good, **overrides}
+    return {**good, **overrides}
 
 
 def problems(pre_gen, **overrides) -> list[str]:
-    return pre_gen.validate(answers(**overrides), OPTIONS)
+    return pre_gen.validate(answers(**overrides), TEMPLATE)
 
 
 # --- pre_gen_project: validate() ------------------------------------------------------------
@@ -189,7 +187,7 @@ def test_scopes_must_be_a_string(pre_gen):
 
 
 def test_an_unknown_framework_is_refused(pre_gen):
-    choices = ", ".join(f"framework={choice}" for choice in OPTIONS["framework"])
+    choices = ", ".join(f"framework={choice}" for choice in TEMPLATE["framework"])
     assert problems(pre_gen, framework="rails") == [
         f'ERROR: framework "rails" is not a choice. Pass one of: {choices}'
     ]
@@ -361,8 +359,8 @@ def tree(root: Path) -> dict[str, bytes]:
 
 
 def test_the_prune_tables_cover_every_choice(post_gen):
-    assert set(post_gen.STORE_ONLY_PATHS) == set(OPTIONS["session_store"])
-    assert set(post_gen.STORE_ENV_LINES) == set(OPTIONS["session_store"])
+    assert set(post_gen.STORE_ONLY_PATHS) == set(TEMPLATE["session_store"])
+    assert set(post_gen.STORE_ENV_LINES) == set(TEMPLATE["session_store"])
 
 
 def test_prune_keeps_the_chosen_framework_and_store(post_gen, tmp_path):

@@ -1,0 +1,241 @@
+"""End to end: the cookiecutter CLI with hooks on. Every bad answer fails with its one-line
+message and leaves nothing behind; install and test outcomes are reported as documented."""
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import TEMPLATE_DIR, cookiecutter_context
+
+TEMPLATE = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text(encoding="utf-8"))
+
+BAD_ANSWERS = [
+    pytest.param(
+        ["project_slug=Bad Slug"],
+        'ERROR: project_slug "Bad Slug" must be lowercase letters, digits and single hyphens, '
+        "starting with a letter. Pass e.g. project_slug=bad-slug",
+        id="bad-slug",
+    ),
+    pytest.param(
+        ["package_name=class"],
+        'ERROR: package_name "class" is a Python keyword. Pass e.g. package_name=class_app',
+        id="keyword-package",
+    ),
+    pytest.param(
+        ["package_name=1app"],
+        'ERROR: package_name "1app" starts with a digit, which Python cannot import. '
+        "Pass e.g. package_name=app_1app",
+        id="leading-digit-package",
+    ),
+    pytest.param(
+        ["package_name=json"],
+        'ERROR: package_name "json" would shadow the standard-library module "json". '
+        "Pass e.g. package_name=json_app",
+        id="stdlib-package",
+    ),
+    pytest.param(
+        ["package_name=flask"],
+        'ERROR: package_name "flask" would shadow "flask", which the generated project imports. '
+        "Pass e.g. package_name=flask_app",
+        id="dependency-package",
+    ),
+    pytest.param(
+        ["package_name=test"],
+        'ERROR: package_name "test" would shadow "test", which the generated project imports. '
+        "Pass e.g. package_name=test_app",
+        id="test-package",
+    ),
+    pytest.param(
+        ["package_name=sgid_client"],
+        'ERROR: package_name "sgid_client" would shadow "sgid_client", which the generated '
+        "project imports. Pass e.g. package_name=sgid_client_app",
+        id="sdk-package",
+    ),
+    pytest.param(
+        ["scopes=openid myinfo.nam"],
+        'ERROR: scope "myinfo.nam" is not in the sgID catalog. Did you mean "myinfo.name"? '
+        "See README.md#scopes",
+        id="unknown-scope",
+    ),
+    pytest.param(
+        ["scopes=myinfo.name"],
+        "ERROR: scopes must include openid (sgID refuses logins without it). "
+        'Pass scopes="openid myinfo.name"',
+        id="missing-openid",
+    ),
+    pytest.param(
+        ["scopes=openid myinfo.name myinfo.name"],
+        'ERROR: scope "myinfo.name" is listed more than once in scopes. List it once.',
+        id="duplicate-scope",
+    ),
+    pytest.param(
+        ["scopes="],
+        'ERROR: scopes is empty; openid is required. Pass scopes="openid myinfo.name"',
+        id="empty-scopes",
+    ),
+    pytest.param(
+        ["session_store=cookie", "scopes=openid myinfo.vehicles"],
+        "ERROR: scopes myinfo.vehicles cannot be used with session_store=cookie: their values are "
+        "unbounded JSON lists that cannot fit a 4 kB cookie; choose session_store=database or "
+        "session_store=redis, or drop those scopes",
+        id="cookie-with-vehicles",
+    ),
+]
+
+
+def assert_nothing_generated(output_dir: Path) -> None:
+    assert not output_dir.exists() or list(output_dir.iterdir()) == []
+
+
+@pytest.mark.parametrize(("answers", "message"), BAD_ANSWERS)
+def test_a_bad_answer_fails_cleanly(run_cookiecutter, tmp_path, answers, message):
+    output_dir = tmp_path / "out"
+    result = run_cookiecutter(output_dir, *answers, "validate=false")
+    assert result.returncode != 0
+    assert message in result.stderr.splitlines()
+    assert_nothing_generated(output_dir)
+
+
+def test_every_bad_answer_is_reported_at_once(run_cookiecutter, tmp_path):
+    output_dir = tmp_path / "out"
+    result = run_cookiecutter(
+        output_dir, "project_slug=Bad Slug", "package_name=class", "scopes=myinfo.nam"
+    )
+    assert result.returncode != 0
+    assert [line for line in result.stderr.splitlines() if line.startswith("ERROR: ")] == [
+        'ERROR: project_slug "Bad Slug" must be lowercase letters, digits and single hyphens, '
+        "starting with a letter. Pass e.g. project_slug=bad-slug",
+        'ERROR: package_name "class" is a Python keyword. Pass e.g. package_name=class_app',
+        'ERROR: scope "myinfo.nam" is not in the sgID catalog. Did you mean "myinfo.name"? '
+        "See README.md#scopes",
+        'ERROR: scopes must include openid (sgID refuses logins without it). Pass scopes="openid"',
+    ]
+    assert_nothing_generated(output_dir)
+
+
+def test_an_unknown_framework_is_refused_by_cookiecutter(run_cookiecutter, tmp_path):
+    # On the command line cookiecutter itself refuses a value outside a choice list.
+    output_dir = tmp_path / "out"
+    result = run_cookiecutter(output_dir, "framework=rails")
+    assert result.returncode != 0
+    assert "rails provided for choice variable framework, but the choices are" in result.stderr
+    assert_nothing_generated(output_dir)
+
+
+def test_an_unknown_framework_in_a_replay_file_is_refused_by_the_hook(run_cookiecutter, tmp_path):
+    # Replay files bypass cookiecutter's own check; the pre_gen hook catches them, with the
+    # choices from the template itself (cookiecutter derives _cookiecutter from the replay).
+    context = cookiecutter_context(validate=False)
+    context["cookiecutter"]["framework"] = "rails"
+    replay = tmp_path / "answers.json"
+    replay.write_text(json.dumps(context))
+    output_dir = tmp_path / "out"
+    result = run_cookiecutter(output_dir, "--replay-file", str(replay), no_input=False)
+    assert result.returncode != 0
+    choices = ", ".join(f"framework={c}" for c in TEMPLATE["framework"])
+    assert f'ERROR: framework "rails" is not a choice. Pass one of: {choices}' in (
+        result.stderr.splitlines()
+    )
+    assert_nothing_generated(output_dir)
+
+
+def test_good_answers_generate_a_project(run_cookiecutter, tmp_path):
+    output_dir = tmp_path / "out"
+    result = run_cookiecutter(output_dir, "validate=false")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""  # scripted runs get no catalog, and validate=false is quiet
+    assert (output_dir / "sgid-app" / ".env").is_file()
+
+
+# --- what the post_gen hook does when installing or testing fails ---------------------------
+
+FAKE_UV = """#!{python}
+# A stand-in for uv: offline, or a .venv whose python "runs" a canned pytest result.
+import os, pathlib, sys
+mode = os.environ["FAKE_UV_MODE"]
+if mode == "offline":
+    print("error: Failed to fetch: `https://pypi.org/simple/flask/`")
+    sys.exit(2)
+summary, status = {{"pass": ("3 passed in 0.12s", 0), "fail": ("1 failed, 2 passed", 1)}}[mode]
+python = pathlib.Path(".venv/bin/python")
+python.parent.mkdir(parents=True, exist_ok=True)
+python.write_text(
+    f'#!/bin/sh\\nif [ "$2" = pytest ]; then echo "{{summary}}"; exit {{status}}; fi\\nexit 0\\n'
+)
+python.chmod(0o755)
+"""
+
+
+def with_fake_uv(tmp_path: Path, mode: str) -> dict:
+    bin_dir = tmp_path / "fake-bin"
+    bin_dir.mkdir()
+    uv = bin_dir / "uv"
+    uv.write_text(FAKE_UV.format(python=sys.executable))
+    uv.chmod(0o755)
+    return {
+        **os.environ,
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "FAKE_UV_MODE": mode,
+    }
+
+
+def test_passing_generated_tests_are_summarised(run_cookiecutter, tmp_path):
+    output_dir = tmp_path / "out"
+    result = run_cookiecutter(output_dir, "validate=true", env=with_fake_uv(tmp_path, "pass"))
+    assert result.returncode == 0, result.stderr
+    assert "PASS: 3 tests passed in" in result.stdout
+    assert (output_dir / "sgid-app").is_dir()
+
+
+def test_failing_generated_tests_fail_generation(run_cookiecutter, tmp_path):
+    output_dir = tmp_path / "out"
+    result = run_cookiecutter(output_dir, "validate=true", env=with_fake_uv(tmp_path, "fail"))
+    assert result.returncode != 0
+    assert "FAIL: the generated tests failed (pytest exit status 1)" in result.stderr
+    assert "1 failed, 2 passed" in result.stderr
+    assert "cookiecutter --replay --keep-project-on-failure" in result.stderr
+    assert_nothing_generated(output_dir)
+
+
+def test_failing_generated_tests_can_keep_the_project(run_cookiecutter, tmp_path):
+    output_dir = tmp_path / "out"
+    env = with_fake_uv(tmp_path, "fail")
+    result = run_cookiecutter(output_dir, "--keep-project-on-failure", "validate=true", env=env)
+    assert result.returncode != 0
+    assert (output_dir / "sgid-app" / ".env").is_file()
+
+
+def test_offline_install_keeps_the_project_and_says_how_to_test_later(run_cookiecutter, tmp_path):
+    output_dir = tmp_path / "out"
+    result = run_cookiecutter(output_dir, "validate=true", env=with_fake_uv(tmp_path, "offline"))
+    assert result.returncode == 0, result.stderr
+    assert "dependencies could not be installed" in result.stderr
+    assert "Failed to fetch" in result.stderr
+    for command in (
+        "uv sync",
+        ".venv/bin/python -m sgid_app.keys dev",
+        ".venv/bin/python -m pytest",
+    ):
+        assert command in result.stderr
+    assert (output_dir / "sgid-app" / ".env").is_file()
+
+
+def test_offline_install_with_pip_says_how_to_test_later(run_cookiecutter, tmp_path):
+    # No uv on PATH, and an index that cannot be reached: the pip path, offline.
+    env = {
+        **os.environ,
+        "PATH": os.pathsep.join(["/usr/bin", "/bin"]),
+        "PIP_INDEX_URL": "http://127.0.0.1:9/simple",
+        "PIP_RETRIES": "0",
+        "PIP_TIMEOUT": "1",
+        "PIP_NO_CACHE_DIR": "1",
+    }
+    output_dir = tmp_path / "out"
+    result = run_cookiecutter(output_dir, "validate=true", env=env, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "dependencies could not be installed" in result.stderr
+    assert ".venv/bin/python -m pip install --no-deps sgid-client==0.3.0" in result.stderr
+    assert ".venv/bin/python -m pip install --no-deps -e ." in result.stderr
+    assert (output_dir / "sgid-app" / ".venv").is_dir()
