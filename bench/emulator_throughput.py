@@ -1,0 +1,148 @@
+"""Emulator throughput: complete sgID logins per second (authorize -> token -> userinfo).
+
+Starts one emulator process in auto-approve mode and drives complete logins from several
+client processes (threads would fight the load generator's own GIL), each on one keep-alive
+connection. Prints logins/s and per-login latency percentiles.
+
+    uv run python bench/emulator_throughput.py [--workers 4] [--logins 3000] [--seconds 30]
+
+The emulator lives inside the cookiecutter template directory, so the script assembles a tiny
+importable package from it in a temporary directory (the emulator, the catalog and its
+scopes.json rendered from cookiecutter.json) rather than baking a whole project.
+"""
+
+import argparse
+import base64
+import hashlib
+import http.client
+import json
+import multiprocessing
+import os
+import platform
+import secrets
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+SGID = ROOT / "{{cookiecutter.project_slug}}" / "src" / "{{cookiecutter.package_name}}" / "sgid"
+PACKAGE = "sgid_bench"
+CLIENT_ID, CLIENT_SECRET, REDIRECT_URI = "bench", "bench-secret", "http://localhost:9/callback"
+
+
+def build_package(tmp: Path) -> Path:
+    src = tmp / "src"
+    sgid = src / PACKAGE / "sgid"
+    shutil.copytree(SGID / "emulator", sgid / "emulator",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(SGID / "catalog.py", sgid / "catalog.py")
+    (src / PACKAGE / "__init__.py").write_text("")
+    (sgid / "__init__.py").write_text("")
+    catalog = json.loads((ROOT / "cookiecutter.json").read_text())["_scope_catalog"]
+    (sgid / "scopes.json").write_text(json.dumps(catalog))
+    return src
+
+
+def client_key(tmp: Path) -> Path:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    path = tmp / "client.pem"
+    path.write_bytes(key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    return path
+
+
+def worker(args) -> list[float]:
+    host, port, count, deadline, scope = args
+    conn = http.client.HTTPConnection(host, port, timeout=30)
+    latencies = []
+    for _ in range(count):
+        if time.time() > deadline:
+            break
+        started = time.perf_counter()
+        verifier = secrets.token_urlsafe(48)
+        challenge = base64.urlsafe_b64encode(
+            hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+        query = urlencode({"response_type": "code", "client_id": CLIENT_ID,
+                           "redirect_uri": REDIRECT_URI, "scope": scope, "state": "s",
+                           "nonce": secrets.token_urlsafe(16), "code_challenge": challenge,
+                           "code_challenge_method": "S256"})
+        conn.request("GET", "/v2/oauth/authorize?" + query)
+        r = conn.getresponse()
+        r.read()
+        assert r.status == 302, r.status
+        code = parse_qs(urlsplit(r.getheader("Location")).query)["code"][0]
+        body = urlencode({"grant_type": "authorization_code", "code": code,
+                          "redirect_uri": REDIRECT_URI, "client_id": CLIENT_ID,
+                          "client_secret": CLIENT_SECRET, "code_verifier": verifier})
+        conn.request("POST", "/v2/oauth/token", body,
+                     {"Content-Type": "application/x-www-form-urlencoded"})
+        r = conn.getresponse()
+        token = json.loads(r.read())
+        assert r.status == 200, token
+        conn.request("GET", "/v2/oauth/userinfo",
+                     headers={"Authorization": "Bearer " + token["access_token"]})
+        r = conn.getresponse()
+        info = json.loads(r.read())
+        assert r.status == 200 and "key" in info, info
+        latencies.append(time.perf_counter() - started)
+    conn.close()
+    return latencies
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--workers", type=int, default=4, help="client processes (default 4)")
+    parser.add_argument("--logins", type=int, default=3000, help="total logins (default 3000)")
+    parser.add_argument("--seconds", type=float, default=30, help="stop after this long")
+    parser.add_argument("--scope", default="openid myinfo.name myinfo.email")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        src = build_package(tmp)
+        key = client_key(tmp)
+        started = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", f"{PACKAGE}.sgid.emulator", "--port", "0", "--quiet",
+             "--client-id", CLIENT_ID, "--client-secret", CLIENT_SECRET,
+             "--redirect-uri", REDIRECT_URI, "--client-public-key", str(key),
+             "--auto-approve", "denise"],
+            cwd=src, env={**os.environ, "PYTHONPATH": str(src)},
+            stdout=subprocess.PIPE, text=True)
+        try:
+            line = proc.stdout.readline()
+            startup = time.perf_counter() - started
+            base = urlsplit(line.split()[-1])
+            per_worker = -(-args.logins // args.workers)
+            deadline = time.time() + args.seconds
+            worker(("127.0.0.1", base.port, 20, deadline, args.scope))  # warm-up
+            t0 = time.perf_counter()
+            with multiprocessing.Pool(args.workers) as pool:
+                results = pool.map(worker, [(base.hostname, base.port, per_worker, deadline,
+                                             args.scope)] * args.workers)
+            elapsed = time.perf_counter() - t0
+        finally:
+            proc.terminate()
+            proc.wait(5)
+    latencies = sorted(x for r in results for x in r)
+    q = statistics.quantiles(latencies, n=100)
+    print(f"machine: nproc={os.cpu_count()} python={platform.python_version()} "
+          f"{platform.machine()}")
+    print(f"emulator start-up (spawn to listening line): {startup * 1000:.0f} ms")
+    print(f"{len(latencies)} logins ({args.scope!r}) with {args.workers} client processes "
+          f"in {elapsed:.2f} s")
+    print(f"throughput: {len(latencies) / elapsed:.0f} logins/s")
+    print(f"latency per login: p50 {q[49] * 1000:.1f} ms, p95 {q[94] * 1000:.1f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
