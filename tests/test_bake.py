@@ -1,0 +1,200 @@
+"""Render every supported combination with the hooks on (validate=false: nothing installed) and
+check the output is clean, valid and lint-free, with only the chosen option's files."""
+
+import json
+import re
+import stat
+import subprocess
+import sys
+import tomllib
+from fnmatch import fnmatch
+from pathlib import Path
+
+import pytest
+from conftest import TEMPLATE_DIR, bake
+
+TEMPLATE = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text(encoding="utf-8"))
+CATALOG = TEMPLATE["_scope_catalog"]
+
+SCOPE_SETS = {
+    "openid": "openid",
+    "default": TEMPLATE["scopes"],
+    "all": " ".join(CATALOG),
+    "all-but-tables": " ".join(name for name, spec in CATALOG.items() if spec["kind"] != "table"),
+}
+
+# Which scope sets each session store is baked with. The cookie store cannot hold the JSON-list
+# scopes (see _unsupported_combinations; tests/test_hooks.py checks that they are refused).
+STORE_SCOPE_SETS = {
+    "database": ["openid", "default", "all"],
+    "redis": ["openid", "default", "all"],
+    "cookie": ["openid", "default", "all-but-tables"],
+}
+
+MATRIX = [
+    pytest.param((framework, store, scope_set), id=f"{framework}-{store}-{scope_set}")
+    for framework in TEMPLATE["framework"]
+    for store in TEMPLATE["session_store"]
+    for scope_set in STORE_SCOPE_SETS[store]
+]
+
+STORE_ENV_VARIABLES = {"database": {"DATABASE_URL"}, "redis": {"REDIS_URL"}, "cookie": set()}
+COMMON_ENV_VARIABLES = {
+    "APP_ENV",
+    "SECRET_KEY",
+    "SGID_HOSTNAME",
+    "SGID_CLIENT_ID",
+    "SGID_CLIENT_SECRET",
+    "SGID_PRIVATE_KEY_FILE",
+    "SGID_REDIRECT_URI",
+    "SGID_SCOPES",
+}
+
+# Any of these in rendered output means a variable or tag escaped rendering.
+VARIABLES = "|".join(re.escape(key) for key in TEMPLATE if not key.startswith("__"))
+LEFTOVER = re.compile(rf"\{{\{{-?\s*cookiecutter|\{{%|cookiecutter\.({VARIABLES})\b")
+
+
+@pytest.fixture(scope="module")
+def post_gen(load_hook):
+    return load_hook("post_gen_project")
+
+
+@pytest.fixture(scope="module", params=MATRIX)
+def baked(request, bake_with_hooks, tmp_path_factory):
+    framework, store, scope_set = request.param
+    answers = {"framework": framework, "session_store": store, "scopes": SCOPE_SETS[scope_set]}
+    output_dir = tmp_path_factory.mktemp(f"bake-{framework}-{store}-{scope_set}")
+    project = bake_with_hooks(output_dir, **answers)
+    return project, answers
+
+
+def copied_without_render(relative: Path) -> bool:
+    return any(fnmatch(str(relative), pattern) for pattern in TEMPLATE["_copy_without_render"])
+
+
+def text_files(project: Path):
+    for path in sorted(project.rglob("*")):
+        if path.is_file() and not copied_without_render(path.relative_to(project)):
+            try:
+                yield path, path.read_text(encoding="utf-8")
+            except UnicodeDecodeError:
+                continue  # binary
+
+
+def read_env(project: Path) -> dict[str, str]:
+    lines = (project / ".env").read_text().splitlines()
+    return dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
+
+
+def test_nothing_is_left_unrendered(baked):
+    project, _ = baked
+    leftovers = [
+        f"{path.relative_to(project)}: {match.group(0)}"
+        for path, text in text_files(project)
+        for match in LEFTOVER.finditer(text)
+    ]
+    assert leftovers == []
+
+
+def test_every_python_file_compiles(baked):
+    project, _ = baked
+    for path in project.rglob("*.py"):
+        compile(path.read_text(encoding="utf-8"), str(path), "exec")
+
+
+def test_pyproject_parses(baked):
+    project, _ = baked
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    assert pyproject["project"]["name"] == project.name
+
+
+def test_ruff_check_and_format_pass(baked):
+    project, _ = baked
+    for command in (["check", "."], ["format", "--check", "."]):
+        result = subprocess.run(
+            [sys.executable, "-m", "ruff", *command],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_env_file_is_private_and_complete(baked):
+    project, answers = baked
+    env_file = project / ".env"
+    assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
+    values = read_env(project)
+    assert set(values) == COMMON_ENV_VARIABLES | STORE_ENV_VARIABLES[answers["session_store"]]
+    assert values["SGID_SCOPES"] == answers["scopes"]
+    assert values["SGID_CLIENT_ID"] == f"{project.name}-dev"
+
+
+def test_only_the_chosen_options_files_remain(baked, post_gen):
+    project, answers = baked
+    package = project / "src" / project.name.replace("-", "_")
+    assert not (package / "_web").exists()
+    assert not (project / "tests" / "_web").exists()
+    assert (package / "web" / "__init__.py").is_file()
+    for store, paths in post_gen.STORE_ONLY_PATHS.items():
+        for path in paths:
+            kept = (project / path.format(package=package.name)).exists()
+            assert kept == (store == answers["session_store"]), path
+
+
+# --- the prune table names real files -------------------------------------------------------
+
+
+@pytest.mark.parametrize("store", TEMPLATE["session_store"])
+def test_every_store_only_path_exists_before_pruning(post_gen, tmp_path, store):
+    # Rendered with hooks off, so nothing is pruned: a typo in the table fails here.
+    project = bake(tmp_path, session_store=store)
+    package = project.name.replace("-", "_")
+    for path in post_gen.STORE_ONLY_PATHS[store]:
+        assert (project / path.format(package=package)).exists(), path
+
+
+@pytest.mark.parametrize("framework", TEMPLATE["framework"])
+def test_every_framework_has_its_web_layer_and_tests(post_gen, baked_default, framework):
+    package = baked_default.name.replace("-", "_")
+    for source in post_gen.FRAMEWORK_TREES:
+        assert (baked_default / source.format(package=package) / framework).is_dir(), source
+
+
+# --- names that are hard to quote -----------------------------------------------------------
+
+
+def test_hostile_names_still_bake_valid_toml_and_python(bake_with_hooks, tmp_path):
+    name = 'Ærø "Quote" \\ App'
+    project = bake_with_hooks(
+        tmp_path, project_name=name, project_slug="aero-app", package_name="aero_app"
+    )
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    assert name in pyproject["project"]["description"]
+    for path in project.rglob("*.py"):
+        compile(path.read_text(encoding="utf-8"), str(path), "exec")
+    assert not any(LEFTOVER.search(text) for _, text in text_files(project))
+
+
+def test_nothing_secret_is_committed(bake_with_hooks, tmp_path):
+    project = bake_with_hooks(tmp_path)
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    ignored = subprocess.run(
+        ["git", "check-ignore", ".env", ".dev-keys/sgid-private.pem"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert ignored.stdout.split() == [".env", ".dev-keys/sgid-private.pem"]
+
+
+def test_the_matrix_covers_every_choice():
+    combinations = {param.values[0][:2] for param in MATRIX}
+    assert combinations == {
+        (framework, store)
+        for framework in TEMPLATE["framework"]
+        for store in TEMPLATE["session_store"]
+    }
