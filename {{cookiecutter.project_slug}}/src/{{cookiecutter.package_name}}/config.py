@@ -15,7 +15,13 @@ from dotenv import load_dotenv
 from .sgid.catalog import SCOPES
 
 APP_NAME = {{ cookiecutter.project_name | tojson }}
-DEFAULT_SCOPES = {{ cookiecutter.scopes.split() | join(" ") | tojson }}
+DEFAULT_SCOPES = " ".join(
+    [
+{%- for scope in cookiecutter.scopes.split() %}
+        {{ scope | tojson }},
+{%- endfor %}
+    ]
+)
 DEFAULT_SGID_HOSTNAME = "https://api.id.gov.sg"
 SESSION_STORE = {{ cookiecutter.session_store | tojson }}
 {%- if cookiecutter.session_store == "database" %}
@@ -74,7 +80,9 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         sgid_scopes=_scopes(env.get("SGID_SCOPES", DEFAULT_SCOPES)),
         session_idle_minutes=env.integer("SESSION_IDLE_MINUTES", default=30, low=1, high=24 * 60),
         session_max_hours=env.integer("SESSION_MAX_HOURS", default=12, low=1, high=24 * 7),
-        jwks_refresh_cooldown=env.integer("SGID_JWKS_REFRESH_COOLDOWN", default=60, low=0, high=3600),
+        jwks_refresh_cooldown=env.integer(
+            "SGID_JWKS_REFRESH_COOLDOWN", default=60, low=0, high=3600
+        ),
 {%- if cookiecutter.session_store == "database" %}
         database_url=env.get("DATABASE_URL", DEFAULT_DATABASE_URL),
 {%- elif cookiecutter.session_store == "redis" %}
@@ -128,7 +136,7 @@ def _private_key(env: "_Env") -> str:
             text = Path(path).read_text(encoding="ascii")
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(
-                f"SGID_PRIVATE_KEY_FILE: cannot read {path!r} ({exc.__class__.__name__}); "
+                f"SGID_PRIVATE_KEY_FILE: cannot read {path!r} ({type(exc).__name__}); "
                 f"create a development key with: {MAKE_DEV_KEY}"
             ) from None
     if not text:

@@ -21,7 +21,11 @@ class Scope:
 
 def _load() -> dict[str, Scope]:
     raw = json.loads(files(__package__).joinpath("scopes.json").read_text(encoding="utf-8"))
-    return {name: Scope(name=name, **spec) for name, spec in raw.items()}
+    # Columns are [key, label] pairs so their order survives JSON rendering.
+    return {
+        name: Scope(name=name, **{**spec, "columns": dict(spec.get("columns", []))})
+        for name, spec in raw.items()
+    }
 
 
 SCOPES: dict[str, Scope] = _load()

@@ -1,0 +1,62 @@
+"""The sgID adapter against the emulator: the SDK defects it routes around stay routed around."""
+
+import time
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+
+from tests.conftest import CLIENT_ID
+from {{ cookiecutter.package_name }}.sgid.adapter import SgidAdapter, SgidError
+
+
+@pytest.fixture
+def adapter(emulator, key_files, app_port) -> SgidAdapter:
+    return SgidAdapter(
+        client_id=CLIENT_ID,
+        client_secret="contract-secret",
+        private_key=key_files[0].read_text(),
+        hostname=emulator.base_url + "/",
+        redirect_uri=f"http://127.0.0.1:{app_port}/callback",
+        scopes=("openid", "myinfo.name"),
+        timeouts=(0.5, 0.5),
+    )
+
+
+def approve(start, persona: str) -> str:
+    location = requests.get(f"{start.url}&login_hint={persona}", allow_redirects=False, timeout=5)
+    return parse_qs(urlsplit(location.headers["Location"]).query)["code"][0]
+
+
+def test_every_login_gets_its_own_nonce_state_and_verifier(adapter):
+    starts = [adapter.start_login() for _ in range(200)]
+    for name in ("nonce", "state", "code_verifier"):
+        assert len({getattr(s, name) for s in starts}) == 200
+
+
+def test_non_ascii_values_arrive_intact(adapter):
+    start = adapter.start_login()
+    identity = adapter.finish_login(
+        code=approve(start, "jose"), code_verifier=start.code_verifier, nonce=start.nonce
+    )
+    assert identity.data["myinfo.name"] == "JOSÉ D'SOUZA"
+
+
+def test_a_hanging_sgid_fails_within_the_timeout(adapter, emulator):
+    start = adapter.start_login()
+    code = approve(start, "denise")
+    emulator.faults("token.hang", hang_seconds=3)
+    began = time.monotonic()
+    with pytest.raises(SgidError) as caught:
+        adapter.finish_login(code=code, code_verifier=start.code_verifier, nonce=start.nonce)
+    assert caught.value.unavailable
+    assert time.monotonic() - began < 2
+
+
+def test_errors_never_carry_sgid_response_text(adapter, emulator):
+    start = adapter.start_login()
+    code = approve(start, "denise")
+    emulator.faults("token.html")
+    with pytest.raises(SgidError) as caught:
+        adapter.finish_login(code=code, code_verifier=start.code_verifier, nonce=start.nonce)
+    assert "<" not in caught.value.reason
