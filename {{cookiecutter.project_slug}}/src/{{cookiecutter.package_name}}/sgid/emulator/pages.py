@@ -49,7 +49,8 @@ button.primary:hover { background: var(--brand-dark); }
 button.secondary { background: #fff; color: var(--brand); }
 button.danger { background: #fff; color: var(--danger); border-color: var(--danger); }
 a { color: var(--brand); }
-:focus-visible { outline: 3px solid var(--focus); outline-offset: 2px; box-shadow: 0 0 0 5px var(--ink); }
+:focus-visible { outline: 3px solid var(--focus); outline-offset: 2px;
+  box-shadow: 0 0 0 5px var(--ink); }
 .choice:focus-within { border-color: var(--brand); box-shadow: 0 0 0 2px var(--brand); }
 .error { border-left: 5px solid var(--danger); padding: 0.75rem 1rem; background: #fff;
   margin-bottom: 1rem; }

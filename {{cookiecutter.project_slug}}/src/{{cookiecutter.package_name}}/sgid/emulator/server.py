@@ -4,6 +4,7 @@ One ThreadingHTTPServer; every handler runs in its connection's thread, shared s
 one lock, and slow work (RSA signing, sleeping for the hang fault) happens outside it.
 """
 
+import contextlib
 import hashlib
 import ipaddress
 import json
@@ -363,7 +364,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def _read_body(self) -> bytes:
         if self.headers.get("Transfer-Encoding"):
-            raise HttpError(411, "invalid_request", "send a Content-Length, not chunked", close=True)
+            raise HttpError(411, "invalid_request", "send a Content-Length, not chunked",
+                            close=True)
         lengths = self.headers.get_all("Content-Length") or []
         if not lengths:
             self._body_read = True
@@ -372,7 +374,8 @@ class Handler(BaseHTTPRequestHandler):
             raise HttpError(400, "invalid_request", "bad Content-Length", close=True)
         length = int(lengths[0])
         if length > MAX_BODY:
-            raise HttpError(413, "invalid_request", f"body larger than {MAX_BODY} bytes", close=True)
+            raise HttpError(413, "invalid_request", f"body larger than {MAX_BODY} bytes",
+                            close=True)
         body = self.rfile.read(length)
         self._body_read = True
         if len(body) != length:
@@ -463,10 +466,8 @@ class Handler(BaseHTTPRequestHandler):
         except Exception:  # a bug: say so honestly, keep serving
             traceback.print_exc()
             self.close_connection = True
-            try:
+            with contextlib.suppress(OSError):
                 self._json(500, {"error": "server_error", "error_description": "emulator bug"})
-            except OSError:
-                pass
         finally:
             self._log(started)
 
@@ -544,7 +545,8 @@ class Handler(BaseHTTPRequestHandler):
             return fail("invalid_scope", "scope must include openid")
         not_allowed = [s for s in scopes if s not in client.scopes]
         if not_allowed:
-            return fail("invalid_scope", "scope not allowed for this client: " + " ".join(not_allowed))
+            return fail("invalid_scope",
+                        "scope not allowed for this client: " + " ".join(not_allowed))
         method = params.get("code_challenge_method")
         challenge = params.get("code_challenge")
         if not challenge:
@@ -680,7 +682,8 @@ class Handler(BaseHTTPRequestHandler):
             raise HttpError(400, "invalid_grant", "redirect_uri differs from the authorize request")
         verifier = form["code_verifier"]
         if not _VERIFIER_RE.fullmatch(verifier):
-            raise HttpError(400, "invalid_grant", "code_verifier must be 43-128 unreserved characters")
+            raise HttpError(400, "invalid_grant",
+                            "code_verifier must be 43-128 unreserved characters")
         computed = b64u(hashlib.sha256(verifier.encode("ascii")).digest())
         if not secrets.compare_digest(computed, req.code_challenge):
             raise HttpError(400, "invalid_grant", "code_verifier does not match code_challenge")

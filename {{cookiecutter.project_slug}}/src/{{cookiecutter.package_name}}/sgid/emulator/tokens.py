@@ -21,7 +21,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 # Fixed and public on purpose: subs must survive restarts (tests and dev sessions keep users
 # across runs) and these are fake people, so there is nothing to protect.
 PAIRWISE_SALT = b"sgid-emulator pairwise sub v1"
-_OAEP = padding.OAEP(mgf=padding.MGF1(algorithm=hashes.SHA256()), algorithm=hashes.SHA256(), label=None)
+_OAEP = padding.OAEP(
+    mgf=padding.MGF1(algorithm=hashes.SHA256()), algorithm=hashes.SHA256(), label=None
+)
 
 
 def b64u(data: bytes) -> str:
@@ -182,7 +184,7 @@ def encrypt_userinfo(
     block_jwk = json.dumps({"kty": "oct", "alg": "A128GCM", "k": b64u(block_key)}).encode()
     target = stranger_key if ("userinfo.wrong_key" in faults and stranger_key) else client_key
     key = jwe_rsa_oaep_256(target, block_jwk)
-    data = {scope: jwe_a128gcmkw(block_key, value.encode("utf-8")) for scope, value in values.items()}
+    data = {scope: jwe_a128gcmkw(block_key, value.encode()) for scope, value in values.items()}
     if "userinfo.tampered" in faults and data:
         first = next(iter(data))
         data[first] = _flip_ciphertext_byte(data[first])
