@@ -29,6 +29,7 @@ MAX_PARAM = 4096
 MAX_BODY = 64 * 1024
 MAX_PARAMS = 64
 PENDING_TTL = 600  # picker/consent requests expire after 10 minutes
+MAX_ENTRIES = 100_000  # per table: a flood of logins cannot exhaust memory
 COUNTED = ("authorize", "token", "userinfo", "jwks", "openid_configuration")
 
 _VERIFIER_RE = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
@@ -227,6 +228,8 @@ class Emulator:
             for table in (self.state.pending, self.state.codes, self.state.tokens):
                 for key in [k for k, v in table.items() if v.expires < now]:
                     del table[key]
+                while len(table) > MAX_ENTRIES:  # oldest first (dicts keep insertion order)
+                    del table[next(iter(table))]
 
     def discovery(self) -> dict:
         i = self.issuer
@@ -276,7 +279,6 @@ def _is_loopback(host: str) -> bool:
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive: every response carries Content-Length
     server_version = "sgid-emulator"
-    sys_version = ""
     timeout = 60  # idle keep-alive connections give their thread back
     disable_nagle_algorithm = True  # small responses must not wait for delayed ACKs
     server: EmulatorServer
@@ -289,6 +291,9 @@ class Handler(BaseHTTPRequestHandler):
         if name.startswith("do_"):
             return lambda: self._dispatch(name[3:])
         raise AttributeError(name)
+
+    def version_string(self) -> str:
+        return self.server_version  # no Python version banner
 
     def log_request(self, code="-", size="-") -> None:
         pass  # one line per request is written by _dispatch instead
