@@ -161,3 +161,19 @@ def bake_with_hooks(template_copy, cookiecutter_config):
         )
 
     return bake_hooked
+
+
+# Test modules cannot reliably `from conftest import ...` (tests/emulator has its own conftest),
+# so the helpers above are also offered as fixtures.
+
+
+@pytest.fixture(scope="session")
+def bake_without_hooks():
+    """bake(output_dir, **answers) with hooks off: nothing pruned, no .env."""
+    return bake
+
+
+@pytest.fixture(scope="session")
+def hook_context():
+    """hook_context(**answers): the context cookiecutter gives the hooks for these answers."""
+    return cookiecutter_context

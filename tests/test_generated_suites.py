@@ -9,10 +9,11 @@ import os
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
-from conftest import TEMPLATE_DIR
 
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent
 TEMPLATE = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text(encoding="utf-8"))
 CATALOG = TEMPLATE["_scope_catalog"]
 ALL_SCOPES = " ".join(CATALOG)

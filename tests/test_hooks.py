@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import TEMPLATE_DIR, bake
 
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent
 TEMPLATE = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text(encoding="utf-8"))
 
 
@@ -543,9 +543,9 @@ def test_run_stops_a_command_at_its_timeout(post_gen, tmp_path):
     assert "timed out after 1 s" in output
 
 
-def test_post_gen_twice_changes_nothing_more(load_hook, tmp_path, monkeypatch):
+def test_post_gen_twice_changes_nothing_more(load_hook, bake_without_hooks, tmp_path, monkeypatch):
     chosen = {"session_store": "cookie", "validate": False}
-    project = bake(tmp_path, **chosen)
+    project = bake_without_hooks(tmp_path, **chosen)
     hook = load_hook("post_gen_project", **chosen)
     monkeypatch.chdir(project)
     assert hook.main() == 0

@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import TEMPLATE_DIR, cookiecutter_context
 
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent
 TEMPLATE = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text(encoding="utf-8"))
 
 BAD_ANSWERS = [
@@ -124,10 +124,12 @@ def test_an_unknown_framework_is_refused_by_cookiecutter(run_cookiecutter, tmp_p
     assert_nothing_generated(output_dir)
 
 
-def test_an_unknown_framework_in_a_replay_file_is_refused_by_the_hook(run_cookiecutter, tmp_path):
+def test_an_unknown_framework_in_a_replay_file_is_refused_by_the_hook(
+    run_cookiecutter, hook_context, tmp_path
+):
     # Replay files bypass cookiecutter's own check; the pre_gen hook catches them, with the
     # choices from the template itself (cookiecutter derives _cookiecutter from the replay).
-    context = cookiecutter_context(validate=False)
+    context = hook_context(validate=False)
     context["cookiecutter"]["framework"] = "rails"
     replay = tmp_path / "answers.json"
     replay.write_text(json.dumps(context))
