@@ -299,9 +299,10 @@ def install_and_test(project: Path, answers: dict) -> int:
 
 
 def fail(answers: dict) -> int:
+    template = shlex.quote(answers["_template"])
     print(
-        "The project will be deleted. To keep it and investigate, generate it again with: "
-        f"cookiecutter --replay --keep-project-on-failure {shlex.quote(answers['_template'])}",
+        "To keep the project and investigate (cookiecutter deletes it otherwise), run again "
+        f"with: cookiecutter --replay --keep-project-on-failure {template}",
         file=sys.stderr,
     )
     return 1
