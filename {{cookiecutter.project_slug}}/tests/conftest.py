@@ -20,6 +20,7 @@ import requests
 
 from {{ cookiecutter.package_name }}.config import DEFAULT_SCOPES, SESSION_STORE
 from {{ cookiecutter.package_name }}.keys import write_key_pair
+
 from tests.browser import Flow
 
 PACKAGE = "{{ cookiecutter.package_name }}"

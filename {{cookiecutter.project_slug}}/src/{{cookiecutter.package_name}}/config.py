@@ -141,7 +141,7 @@ def _private_key(env: "_Env") -> str:
             ) from None
     if not text:
         raise ConfigError(
-            "SGID_PRIVATE_KEY or SGID_PRIVATE_KEY_FILE must hold your sgID client's RSA private key "
+            "SGID_PRIVATE_KEY or SGID_PRIVATE_KEY_FILE must hold the sgID client's RSA private key "
             f"({MAKE_DEV_KEY} makes one for the emulator)"
         )
     # Platforms that cannot hold multi-line variables get the PEM with literal \n.

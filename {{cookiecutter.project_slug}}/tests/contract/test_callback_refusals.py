@@ -76,7 +76,9 @@ def test_code_from_another_login_is_refused(flow, browser):
     other = requests.Session()
     stolen_code = query(flow.authorize(other, flow.start(other)))["code"]
     own_state = query(flow.authorize(browser, flow.start(browser)))["state"]
-    response = browser.get(f"{flow.app_url}/callback", params={"code": stolen_code, "state": own_state})
+    response = browser.get(
+        f"{flow.app_url}/callback", params={"code": stolen_code, "state": own_state}
+    )
     assert response.status_code in (502, 400)
     assert not flow.is_logged_in(browser)
 
@@ -104,7 +106,11 @@ def test_denied_consent_shows_a_friendly_page(flow, browser, emulator):
     state = query(flow.start(browser))["state"]
     response = browser.get(
         f"{flow.app_url}/callback",
-        params={"error": "access_denied", "error_description": "<script>alert(1)</script>", "state": state},
+        params={
+            "error": "access_denied",
+            "error_description": "<script>alert(1)</script>",
+            "state": state,
+        },
     )
     assert_refused(response, 403)
     assert "<script>alert(1)</script>" not in response.text

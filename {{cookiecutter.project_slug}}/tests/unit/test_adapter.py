@@ -6,8 +6,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from tests.conftest import CLIENT_ID
 from {{ cookiecutter.package_name }}.sgid.adapter import SgidAdapter, SgidError
+
+from tests.conftest import CLIENT_ID
 
 
 @pytest.fixture

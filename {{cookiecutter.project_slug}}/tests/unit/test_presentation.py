@@ -22,7 +22,7 @@ def test_values_are_rendered_by_kind():
                 "myinfo.registered_address": "1 JALAN MÉRAH\n\nSINGAPORE 278116",
                 "myinfo.email": "NA",
                 "myinfo.vehicles": "[]",
-                "pocdex.public_officer_details": '[{"work_email": "a@b.gov.sg", "agency_name": "NA"}]',
+                "pocdex.public_officer_details": '[{"work_email": "a@b.sg", "agency_name": "NA"}]',
             }
         )
     }
@@ -30,7 +30,7 @@ def test_values_are_rendered_by_kind():
     assert fields["myinfo.email"].kind == "missing"
     assert fields["myinfo.vehicles"].kind == "missing"
     officer = fields["pocdex.public_officer_details"]
-    assert officer.kind == "table" and officer.rows[0][:2] == ["a@b.gov.sg", "Not provided"]
+    assert officer.kind == "table" and officer.rows[0][:2] == ["a@b.sg", "Not provided"]
 
 
 @pytest.mark.parametrize("path", ["/", "/profile", "/a/b?c=d#e"])

@@ -2,21 +2,29 @@
 
 from datetime import timedelta
 
-from flask import Flask, current_app
 {%- if cookiecutter.session_store == "database" %}
+
+from flask import Flask, current_app
 from flask_session import Session
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import text
-{%- elif cookiecutter.session_store == "redis" %}
-import redis
-from flask_session import Session
-{%- else %}
-from flask.sessions import SecureCookieSession, SessionInterface
-
-from ..cookie_crypto import SessionSealer
-{%- endif %}
 
 from ..config import Settings
+{%- elif cookiecutter.session_store == "redis" %}
+
+import redis
+from flask import Flask, current_app
+from flask_session import Session
+
+from ..config import Settings
+{%- else %}
+
+from flask import Flask
+from flask.sessions import SecureCookieSession, SessionInterface
+
+from ..config import Settings
+from ..cookie_crypto import SessionSealer
+{%- endif %}
 {%- if cookiecutter.session_store == "database" %}
 
 db = SQLAlchemy()
@@ -118,7 +126,8 @@ class EncryptedCookieSessionInterface(SessionInterface):
         return SecureCookieSession(data or {})
 
     def save_session(self, app, session, response):
-        name, domain, path = self.get_cookie_name(app), self.get_cookie_domain(app), self.get_cookie_path(app)
+        name = self.get_cookie_name(app)
+        domain, path = self.get_cookie_domain(app), self.get_cookie_path(app)
         if session.accessed:
             response.vary.add("Cookie")
         if not session:

@@ -31,9 +31,7 @@ def check_faults(names) -> list[str]:
         raise ValueError("faults must be a list of strings")
     unknown = [n for n in names if n not in ALL_FAULTS]
     if unknown:
-        raise ValueError(
-            f"unknown fault(s): {', '.join(unknown)}; valid: {', '.join(ALL_FAULTS)}"
-        )
+        raise ValueError(f"unknown fault(s): {', '.join(unknown)}; valid: {', '.join(ALL_FAULTS)}")
     return list(dict.fromkeys(names))
 
 

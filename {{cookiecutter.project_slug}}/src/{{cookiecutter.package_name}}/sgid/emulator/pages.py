@@ -91,8 +91,14 @@ def _layout(title: str, body: str, base_path: str = "") -> str:
     return _LAYOUT.substitute(title=escape(title), body=body, css=escape(base_path + CSS_PATH))
 
 
-def picker_page(action: str, request_id: str, client_id: str, personas: Iterable, error: str = "",
-                base_path: str = "") -> str:
+def picker_page(
+    action: str,
+    request_id: str,
+    client_id: str,
+    personas: Iterable,
+    error: str = "",
+    base_path: str = "",
+) -> str:
     items = []
     for i, p in enumerate(personas):
         pid = f"persona-{i}"
@@ -118,8 +124,9 @@ def picker_page(action: str, request_id: str, client_id: str, personas: Iterable
     return _layout("Choose who logs in", body, base_path)
 
 
-def consent_page(action: str, request_id: str, client_id: str, persona, scopes: Iterable,
-                 base_path: str = "") -> str:
+def consent_page(
+    action: str, request_id: str, client_id: str, persona, scopes: Iterable, base_path: str = ""
+) -> str:
     rows = "".join(
         f'<li><span class="label">{escape(s.label)}</span>'
         f'<span class="description">{escape(s.description)}</span></li>'

@@ -358,8 +358,9 @@ class Handler(BaseHTTPRequestHandler):
         self._send(status, json.dumps(obj).encode(), "application/json", headers)
 
     def _html(self, status: int, html: str, headers=()) -> None:
-        self._send(status, html.encode("utf-8"), "text/html; charset=utf-8",
-                   _HTML_HEADERS + tuple(headers))
+        self._send(
+            status, html.encode("utf-8"), "text/html; charset=utf-8", _HTML_HEADERS + tuple(headers)
+        )
 
     def _redirect(self, location: str) -> None:
         self._send(302, b"", "text/plain", (("Location", location),))
@@ -369,8 +370,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def _read_body(self) -> bytes:
         if self.headers.get("Transfer-Encoding"):
-            raise HttpError(411, "invalid_request", "send a Content-Length, not chunked",
-                            close=True)
+            raise HttpError(
+                411, "invalid_request", "send a Content-Length, not chunked", close=True
+            )
         lengths = self.headers.get_all("Content-Length") or []
         if not lengths:
             self._body_read = True
@@ -379,8 +381,9 @@ class Handler(BaseHTTPRequestHandler):
             raise HttpError(400, "invalid_request", "bad Content-Length", close=True)
         length = int(lengths[0])
         if length > MAX_BODY:
-            raise HttpError(413, "invalid_request", f"body larger than {MAX_BODY} bytes",
-                            close=True)
+            raise HttpError(
+                413, "invalid_request", f"body larger than {MAX_BODY} bytes", close=True
+            )
         body = self.rfile.read(length)
         self._body_read = True
         if len(body) != length:
@@ -391,8 +394,9 @@ class Handler(BaseHTTPRequestHandler):
         body = self._read_body()
         ctype = (self.headers.get("Content-Type") or "").split(";", 1)[0].strip().lower()
         if ctype != "application/x-www-form-urlencoded":
-            raise HttpError(400, "invalid_request",
-                            "the body must be application/x-www-form-urlencoded")
+            raise HttpError(
+                400, "invalid_request", "the body must be application/x-www-form-urlencoded"
+            )
         try:
             return parse_form(body.decode("ascii"))
         except UnicodeDecodeError as exc:
@@ -455,15 +459,19 @@ class Handler(BaseHTTPRequestHandler):
             handler = methods.get(method)
             if handler is None:
                 raise HttpError(405, "invalid_request", f"use {allow}", (("Allow", allow),))
-            if path.startswith(self.server.emulator.base_path + "/_emulator/") and \
-                    "/static/" not in path and not _is_loopback(self.client_address[0]):
+            if (
+                path.startswith(self.server.emulator.base_path + "/_emulator/")
+                and "/static/" not in path
+                and not _is_loopback(self.client_address[0])
+            ):
                 raise HttpError(403, "access_denied", "the admin API answers loopback clients only")
             handler()
         except HttpError as exc:
             if exc.close:
                 self.close_connection = True
-            self._json(exc.status, {"error": exc.error, "error_description": exc.description},
-                       exc.headers)
+            self._json(
+                exc.status, {"error": exc.error, "error_description": exc.description}, exc.headers
+            )
         except ParamError as exc:
             self._json(400, {"error": "invalid_request", "error_description": str(exc)})
         except (BrokenPipeError, ConnectionResetError):
@@ -485,8 +493,10 @@ class Handler(BaseHTTPRequestHandler):
             self._json(500, {"error": "server_error", "error_description": "fault switch"})
             return True
         if f"{endpoint}.html" in faults:
-            self._html(200, "<!doctype html><html><body><h1>Service temporarily unavailable"
-                            "</h1></body></html>")
+            self._html(
+                200,
+                "<!doctype html><html><body><h1>Service temporarily unavailable</h1></body></html>",
+            )
             return True
         if f"{endpoint}.invalid_json" in faults:
             self._send(200, b'{"error": "this is not, valid json', "application/json")
@@ -529,8 +539,11 @@ class Handler(BaseHTTPRequestHandler):
             return
         redirect_uri = params.get("redirect_uri", "")
         if redirect_uri not in client.redirect_uris:
-            self._error_page(400, "Unregistered redirect URI",
-                             "The redirect_uri does not exactly match one registered for this app.")
+            self._error_page(
+                400,
+                "Unregistered redirect URI",
+                "The redirect_uri does not exactly match one registered for this app.",
+            )
             return
         state = params.get("state")
         partial = AuthRequest(client, redirect_uri, (), state, None, "")
@@ -550,8 +563,9 @@ class Handler(BaseHTTPRequestHandler):
             return fail("invalid_scope", "scope must include openid")
         not_allowed = [s for s in scopes if s not in client.scopes]
         if not_allowed:
-            return fail("invalid_scope",
-                        "scope not allowed for this client: " + " ".join(not_allowed))
+            return fail(
+                "invalid_scope", "scope not allowed for this client: " + " ".join(not_allowed)
+            )
         method = params.get("code_challenge_method")
         challenge = params.get("code_challenge")
         if not challenge:
@@ -581,8 +595,12 @@ class Handler(BaseHTTPRequestHandler):
     def _picker(self, request_id: str, req: AuthRequest, error: str = "", status: int = 200):
         emu = self.server.emulator
         html = pages.picker_page(
-            f"{emu.base_path}/v2/oauth/authorize", request_id, req.client.client_id,
-            emu.settings.personas.values(), error, emu.base_path,
+            f"{emu.base_path}/v2/oauth/authorize",
+            request_id,
+            req.client.client_id,
+            emu.settings.personas.values(),
+            error,
+            emu.base_path,
         )
         self._html(status, html)
 
@@ -602,9 +620,11 @@ class Handler(BaseHTTPRequestHandler):
                 del emu.state.pending[request_id]
                 pending = None
         if pending is None:
-            self._error_page(400, "Login request expired",
-                             "This login request is unknown or older than 10 minutes. "
-                             "Start again from the app.")
+            self._error_page(
+                400,
+                "Login request expired",
+                "This login request is unknown or older than 10 minutes. Start again from the app.",
+            )
             return
         action = form.get("action", "")
         req = pending.request
@@ -616,9 +636,17 @@ class Handler(BaseHTTPRequestHandler):
             with emu.lock:
                 pending.persona = persona.id
             scopes = [SCOPES[s] for s in req.scopes if s in SCOPES]
-            self._html(200, pages.consent_page(
-                f"{emu.base_path}/v2/oauth/authorize", request_id, req.client.client_id,
-                persona, scopes, emu.base_path))
+            self._html(
+                200,
+                pages.consent_page(
+                    f"{emu.base_path}/v2/oauth/authorize",
+                    request_id,
+                    req.client.client_id,
+                    persona,
+                    scopes,
+                    emu.base_path,
+                ),
+            )
         elif action == "back":
             with emu.lock:
                 pending.persona = None
@@ -633,8 +661,9 @@ class Handler(BaseHTTPRequestHandler):
             elif action == "approve":
                 self._issue_code(req, persona_id)
             else:
-                self._auth_redirect(req, error="access_denied",
-                                    error_description="the user denied the request")
+                self._auth_redirect(
+                    req, error="access_denied", error_description="the user denied the request"
+                )
         else:
             self._error_page(400, "Bad form", "Unknown action.")
 
@@ -656,8 +685,9 @@ class Handler(BaseHTTPRequestHandler):
         if form["grant_type"] != "authorization_code":
             raise HttpError(400, "unsupported_grant_type", "only authorization_code is supported")
         if self.headers.get("Authorization"):
-            raise HttpError(400, "invalid_request",
-                            "this client authenticates with client_secret_post only")
+            raise HttpError(
+                400, "invalid_request", "this client authenticates with client_secret_post only"
+            )
         client = emu.settings.clients.get(form.get("client_id", ""))
         secret = form.get("client_secret", "")
         if client is None or not secrets.compare_digest(
@@ -687,8 +717,9 @@ class Handler(BaseHTTPRequestHandler):
             raise HttpError(400, "invalid_grant", "redirect_uri differs from the authorize request")
         verifier = form["code_verifier"]
         if not _VERIFIER_RE.fullmatch(verifier):
-            raise HttpError(400, "invalid_grant",
-                            "code_verifier must be 43-128 unreserved characters")
+            raise HttpError(
+                400, "invalid_grant", "code_verifier must be 43-128 unreserved characters"
+            )
         computed = b64u(hashlib.sha256(verifier.encode("ascii")).digest())
         if not secrets.compare_digest(computed, req.code_challenge):
             raise HttpError(400, "invalid_grant", "code_verifier does not match code_challenge")
@@ -696,23 +727,32 @@ class Handler(BaseHTTPRequestHandler):
         faults, _ = emu.snapshot()
         sub = pairwise_sub(grant.persona, client.client_id)
         iat = int(now)
-        claims = {"iss": emu.issuer, "sub": sub, "aud": client.client_id,
-                  "iat": iat, "exp": iat + int(emu.settings.id_token_ttl)}
+        claims = {
+            "iss": emu.issuer,
+            "sub": sub,
+            "aud": client.client_id,
+            "iat": iat,
+            "exp": iat + int(emu.settings.id_token_ttl),
+        }
         if req.nonce is not None:
             claims["nonce"] = req.nonce
         id_token = make_id_token(emu.keys, apply_claim_faults(claims, faults), faults)
         access_token = secrets.token_urlsafe(32)
         with emu.lock:
             emu.state.tokens[access_token] = AccessGrant(
-                client.client_id, grant.persona, req.scopes, sub, now + emu.settings.token_ttl)
+                client.client_id, grant.persona, req.scopes, sub, now + emu.settings.token_ttl
+            )
             grant.access_token = access_token
-        self._json(200, {
-            "access_token": access_token,
-            "id_token": id_token,
-            "token_type": "Bearer",
-            "expires_in": int(emu.settings.token_ttl),
-            "scope": " ".join(req.scopes),
-        })
+        self._json(
+            200,
+            {
+                "access_token": access_token,
+                "id_token": id_token,
+                "token_type": "Bearer",
+                "expires_in": int(emu.settings.token_ttl),
+                "scope": " ".join(req.scopes),
+            },
+        )
 
     def userinfo(self) -> None:
         emu = self.server.emulator
@@ -724,8 +764,9 @@ class Handler(BaseHTTPRequestHandler):
         scheme, _, token = (values[0] if len(values) == 1 else "").strip().partition(" ")
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
-            raise HttpError(401, "invalid_token", "send Authorization: Bearer <access token>",
-                            challenge)
+            raise HttpError(
+                401, "invalid_token", "send Authorization: Bearer <access token>", challenge
+            )
         with emu.lock:
             grant = emu.state.tokens.get(token)
         if grant is None or grant.expires < time.time():
@@ -740,10 +781,12 @@ class Handler(BaseHTTPRequestHandler):
         }
         if values_by_scope:  # openid-only: sgID omits key and data altogether
             client = emu.settings.clients[grant.client_id]
-            stranger = (emu.keys.stranger().private.public_key()
-                        if "userinfo.wrong_key" in faults else None)
+            stranger = (
+                emu.keys.stranger().private.public_key() if "userinfo.wrong_key" in faults else None
+            )
             body["key"], body["data"] = encrypt_userinfo(
-                client.public_key, values_by_scope, faults, stranger)
+                client.public_key, values_by_scope, faults, stranger
+            )
         self._json(200, body)
 
     # -- admin API (loopback only) -----------------------------------------------------------
@@ -773,8 +816,9 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError as exc:
             raise HttpError(400, "invalid_request", str(exc)) from exc
         hang = body.get("hang_seconds")
-        if hang is not None and (isinstance(hang, bool) or not isinstance(hang, (int, float))
-                                 or not 0 <= hang <= 3600):
+        if hang is not None and (
+            isinstance(hang, bool) or not isinstance(hang, (int, float)) or not 0 <= hang <= 3600
+        ):
             raise HttpError(400, "invalid_request", "hang_seconds must be a number from 0 to 3600")
         with emu.lock:
             emu.state.faults = frozenset(faults)
@@ -804,8 +848,11 @@ class Handler(BaseHTTPRequestHandler):
             raise HttpError(400, "invalid_request", 'send {"persona": "<id>"} or {"persona": null}')
         persona = body["persona"]
         if persona is not None and persona not in emu.settings.personas:
-            raise HttpError(400, "invalid_request",
-                            "unknown persona; valid: " + ", ".join(emu.settings.personas))
+            raise HttpError(
+                400,
+                "invalid_request",
+                "unknown persona; valid: " + ", ".join(emu.settings.personas),
+            )
         with emu.lock:
             emu.state.auto_approve = persona
         self.admin_state()
