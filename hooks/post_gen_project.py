@@ -147,7 +147,7 @@ def venv_python(project: Path) -> Path:
 def install_commands(project: Path, uv: str | None) -> list[list[str]]:
     """The commands that create .venv and install the project with its dev dependencies."""
     if uv:
-        return [[uv, "sync"]]
+        return [["uv", "sync"]]
     # pip cannot apply [tool.uv] override-dependencies: sgid-client 0.3.0 pins jwcrypto,
     # pycryptodome and requests to versions with CVEs while the project requires patched ones,
     # so a plain `pip install -e .` ends in ResolutionImpossible. Install the SDK without its
@@ -163,7 +163,7 @@ def install_commands(project: Path, uv: str | None) -> list[list[str]]:
 
 
 def read_pyproject(project: Path) -> dict:
-    import tomllib  # Python 3.11+; older interpreters take the InstallFailed path below
+    import tomllib  # Python 3.11+; on older ones install_and_test says how to install later
 
     return tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
 
@@ -220,6 +220,7 @@ def run(command: list[str], project: Path, timeout: float) -> tuple[int, str]:
 
 
 def install(project: Path, commands: list[list[str]]) -> None:
+    """Run the install commands within one overall time limit; InstallFailed on any failure."""
     deadline = time.monotonic() + INSTALL_TIMEOUT_SECONDS
     for command in commands:
         status, output = run(command, project, deadline - time.monotonic())
