@@ -7,11 +7,15 @@ import os
 import sys
 
 from .config import ConfigError, load_settings
+from .web import create_app
 
 
 def main() -> int:
     try:
-        load_settings()  # refuse bad configuration before starting any worker
+        # Build the app once before any worker starts: bad configuration stops here with one
+        # line, and one-time setup (such as creating the session table) runs once, not racing
+        # in every worker.
+        create_app(load_settings())
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2

@@ -25,10 +25,6 @@ from flask.sessions import SecureCookieSession, SessionInterface
 from ..config import Settings
 from ..cookie_crypto import SessionSealer
 {%- endif %}
-{%- if cookiecutter.session_store == "database" %}
-
-db = SQLAlchemy()
-{%- endif %}
 
 
 def init_app(app: Flask, settings: Settings) -> None:
@@ -46,12 +42,12 @@ def init_app(app: Flask, settings: Settings) -> None:
         SQLALCHEMY_DATABASE_URI=settings.database_url,
         SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings.database_url),
         SESSION_TYPE="sqlalchemy",
-        SESSION_SQLALCHEMY=db,
         SESSION_SQLALCHEMY_TABLE="sessions",
         SESSION_SERIALIZATION_FORMAT="json",
         SESSION_CLEANUP_N_REQUESTS=100,  # SQL has no TTL: purge expired rows now and then
     )
-    db.init_app(app)
+    # One SQLAlchemy per app: Flask-Session defines its table on this instance's metadata.
+    app.config["SESSION_SQLALCHEMY"] = SQLAlchemy(app)
     Session(app)
 {%- elif cookiecutter.session_store == "redis" %}
     app.config.update(
@@ -84,7 +80,7 @@ def rotate_session_id(session) -> None:
 def store_is_reachable() -> bool:
 {%- if cookiecutter.session_store == "database" %}
     try:
-        with db.engine.connect() as connection:
+        with current_app.extensions["sqlalchemy"].engine.connect() as connection:
             connection.execute(text("SELECT 1"))
     except Exception:
         return False
