@@ -38,8 +38,9 @@ CLIENT_ID, CLIENT_SECRET, REDIRECT_URI = "bench", "bench-secret", "http://localh
 def build_package(tmp: Path) -> Path:
     src = tmp / "src"
     sgid = src / PACKAGE / "sgid"
-    shutil.copytree(SGID / "emulator", sgid / "emulator",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        SGID / "emulator", sgid / "emulator", ignore=shutil.ignore_patterns("__pycache__")
+    )
     shutil.copy(SGID / "catalog.py", sgid / "catalog.py")
     (src / PACKAGE / "__init__.py").write_text("")
     (sgid / "__init__.py").write_text("")
@@ -54,8 +55,11 @@ def client_key(tmp: Path) -> Path:
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     path = tmp / "client.pem"
-    path.write_bytes(key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    path.write_bytes(
+        key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
     return path
 
 
@@ -68,27 +72,49 @@ def worker(args) -> list[float]:
             break
         started = time.perf_counter()
         verifier = secrets.token_urlsafe(48)
-        challenge = base64.urlsafe_b64encode(
-            hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-        query = urlencode({"response_type": "code", "client_id": CLIENT_ID,
-                           "redirect_uri": REDIRECT_URI, "scope": scope, "state": "s",
-                           "nonce": secrets.token_urlsafe(16), "code_challenge": challenge,
-                           "code_challenge_method": "S256"})
+        challenge = (
+            base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+            .rstrip(b"=")
+            .decode()
+        )
+        query = urlencode(
+            {
+                "response_type": "code",
+                "client_id": CLIENT_ID,
+                "redirect_uri": REDIRECT_URI,
+                "scope": scope,
+                "state": "s",
+                "nonce": secrets.token_urlsafe(16),
+                "code_challenge": challenge,
+                "code_challenge_method": "S256",
+            }
+        )
         conn.request("GET", "/v2/oauth/authorize?" + query)
         r = conn.getresponse()
         r.read()
         assert r.status == 302, r.status
         code = parse_qs(urlsplit(r.getheader("Location")).query)["code"][0]
-        body = urlencode({"grant_type": "authorization_code", "code": code,
-                          "redirect_uri": REDIRECT_URI, "client_id": CLIENT_ID,
-                          "client_secret": CLIENT_SECRET, "code_verifier": verifier})
-        conn.request("POST", "/v2/oauth/token", body,
-                     {"Content-Type": "application/x-www-form-urlencoded"})
+        body = urlencode(
+            {
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": REDIRECT_URI,
+                "client_id": CLIENT_ID,
+                "client_secret": CLIENT_SECRET,
+                "code_verifier": verifier,
+            }
+        )
+        conn.request(
+            "POST", "/v2/oauth/token", body, {"Content-Type": "application/x-www-form-urlencoded"}
+        )
         r = conn.getresponse()
         token = json.loads(r.read())
         assert r.status == 200, token
-        conn.request("GET", "/v2/oauth/userinfo",
-                     headers={"Authorization": "Bearer " + token["access_token"]})
+        conn.request(
+            "GET",
+            "/v2/oauth/userinfo",
+            headers={"Authorization": "Bearer " + token["access_token"]},
+        )
         r = conn.getresponse()
         info = json.loads(r.read())
         assert r.status == 200 and "key" in info, info
@@ -111,12 +137,29 @@ def main() -> int:
         key = client_key(tmp)
         started = time.perf_counter()
         proc = subprocess.Popen(
-            [sys.executable, "-m", f"{PACKAGE}.sgid.emulator", "--port", "0", "--quiet",
-             "--client-id", CLIENT_ID, "--client-secret", CLIENT_SECRET,
-             "--redirect-uri", REDIRECT_URI, "--client-public-key", str(key),
-             "--auto-approve", "denise"],
-            cwd=src, env={**os.environ, "PYTHONPATH": str(src)},
-            stdout=subprocess.PIPE, text=True)
+            [
+                sys.executable,
+                "-m",
+                f"{PACKAGE}.sgid.emulator",
+                "--port",
+                "0",
+                "--quiet",
+                "--client-id",
+                CLIENT_ID,
+                "--client-secret",
+                CLIENT_SECRET,
+                "--redirect-uri",
+                REDIRECT_URI,
+                "--client-public-key",
+                str(key),
+                "--auto-approve",
+                "denise",
+            ],
+            cwd=src,
+            env={**os.environ, "PYTHONPATH": str(src)},
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         try:
             line = proc.stdout.readline()
             startup = time.perf_counter() - started
@@ -126,19 +169,24 @@ def main() -> int:
             worker(("127.0.0.1", base.port, 20, deadline, args.scope))  # warm-up
             t0 = time.perf_counter()
             with multiprocessing.Pool(args.workers) as pool:
-                results = pool.map(worker, [(base.hostname, base.port, per_worker, deadline,
-                                             args.scope)] * args.workers)
+                results = pool.map(
+                    worker,
+                    [(base.hostname, base.port, per_worker, deadline, args.scope)] * args.workers,
+                )
             elapsed = time.perf_counter() - t0
         finally:
             proc.terminate()
             proc.wait(5)
     latencies = sorted(x for r in results for x in r)
     q = statistics.quantiles(latencies, n=100)
-    print(f"machine: nproc={os.cpu_count()} python={platform.python_version()} "
-          f"{platform.machine()}")
+    print(
+        f"machine: nproc={os.cpu_count()} python={platform.python_version()} {platform.machine()}"
+    )
     print(f"emulator start-up (spawn to listening line): {startup * 1000:.0f} ms")
-    print(f"{len(latencies)} logins ({args.scope!r}) with {args.workers} client processes "
-          f"in {elapsed:.2f} s")
+    print(
+        f"{len(latencies)} logins ({args.scope!r}) with {args.workers} client processes "
+        f"in {elapsed:.2f} s"
+    )
     print(f"throughput: {len(latencies) / elapsed:.0f} logins/s")
     print(f"latency per login: p50 {q[49] * 1000:.1f} ms, p95 {q[94] * 1000:.1f} ms")
     return 0

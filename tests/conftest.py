@@ -19,7 +19,7 @@ TEMPLATE_DIR = Path(__file__).resolve().parent.parent
 
 
 def bake(output_dir: Path, accept_hooks: bool = False, **answers) -> Path:
-    """Render the template with the given answers (hooks off by default: fast, nothing installed)."""
+    """Render the template with these answers (hooks off by default: fast, installs nothing)."""
     return Path(
         cookiecutter(
             str(TEMPLATE_DIR),

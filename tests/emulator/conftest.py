@@ -23,10 +23,16 @@ from emuhelp import (
 
 def _pem(key, private: bool) -> str:
     if private:
-        return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                 serialization.NoEncryption()).decode()
-    return key.public_key().public_bytes(serialization.Encoding.PEM,
-                                         serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+        return key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ).decode()
+    return (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
 
 
 @pytest.fixture(scope="session")
@@ -74,28 +80,52 @@ def clients_file(tmp_path_factory, client_key) -> Path:
     path = tmp_path_factory.mktemp("emulator") / "clients.json"
     key_file = path.parent / "client.pem"
     key_file.write_text(private_pem)  # a private key works too: its public half is used
-    path.write_text(json.dumps([
-        {"client_id": OTHER_CLIENT_ID, "client_secret": OTHER_SECRET,
-         "redirect_uris": [OTHER_REDIRECT], "public_key": public_pem},
-        {"client_id": NARROW_CLIENT_ID, "client_secret": "narrow-secret",
-         "redirect_uris": [REDIRECT_URI], "scopes": "openid myinfo.name",
-         "public_key_file": "client.pem"},
-    ]))
+    path.write_text(
+        json.dumps(
+            [
+                {
+                    "client_id": OTHER_CLIENT_ID,
+                    "client_secret": OTHER_SECRET,
+                    "redirect_uris": [OTHER_REDIRECT],
+                    "public_key": public_pem,
+                },
+                {
+                    "client_id": NARROW_CLIENT_ID,
+                    "client_secret": "narrow-secret",
+                    "redirect_uris": [REDIRECT_URI],
+                    "scopes": "openid myinfo.name",
+                    "public_key_file": "client.pem",
+                },
+            ]
+        )
+    )
     return path
 
 
 @pytest.fixture(scope="session")
 def emulator_args(client_key, clients_file):
     _, public_pem = client_key
-    return ["--client-id", CLIENT_ID, "--client-secret", CLIENT_SECRET,
-            "--redirect-uri", REDIRECT_URI, "--redirect-uri", "http://localhost:8765/other",
-            "--client-public-key", public_pem, "--clients", str(clients_file)]
+    return [
+        "--client-id",
+        CLIENT_ID,
+        "--client-secret",
+        CLIENT_SECRET,
+        "--redirect-uri",
+        REDIRECT_URI,
+        "--redirect-uri",
+        "http://localhost:8765/other",
+        "--client-public-key",
+        public_pem,
+        "--clients",
+        str(clients_file),
+    ]
 
 
 @pytest.fixture(scope="session")
 def emulator_process(emulator_src, package, emulator_args):
-    emu = start_emulator(emulator_src, package, *emulator_args, "--auto-approve", "denise",
-                         "--hang-seconds", "2")
+    emu = start_emulator(
+        emulator_src, package, *emulator_args, "--auto-approve", "denise", "--hang-seconds", "2"
+    )
     yield emu
     emu.stop()
 
@@ -113,7 +143,6 @@ def emulator(emulator_process) -> Emulator:
 def sdk(emulator, client_key):
     from sgid_client import SgidClient
 
-    return SgidClient(CLIENT_ID, CLIENT_SECRET, client_key[0], REDIRECT_URI,
-                      hostname=emulator.base_url)
-
-
+    return SgidClient(
+        CLIENT_ID, CLIENT_SECRET, client_key[0], REDIRECT_URI, hostname=emulator.base_url
+    )

@@ -19,6 +19,7 @@ OTHER_SECRET = "second-secret"  # noqa: S105
 OTHER_REDIRECT = "https://other.example/cb?x=1"
 NARROW_CLIENT_ID = "narrow-client"  # may request only openid and myinfo.name
 
+
 class Emulator:
     """One running emulator process and helpers to drive it."""
 
@@ -52,8 +53,9 @@ def start_emulator(src: Path, package: str, *args: str, env_extra=None) -> Emula
     env = {k: v for k, v in os.environ.items() if not k.startswith("SGID_EMULATOR_")}
     env.update({"PYTHONPATH": str(src), **(env_extra or {})})
     cmd = [sys.executable, "-m", f"{package}.sgid.emulator", "--port", "0", *args]
-    proc = subprocess.Popen(cmd, cwd=src, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        cmd, cwd=src, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     line = proc.stdout.readline()
     if not line.startswith("sgid-emulator listening on "):
         proc.kill()
@@ -65,8 +67,15 @@ def start_emulator(src: Path, package: str, *args: str, env_extra=None) -> Emula
     return emu
 
 
-def authorize(emu: Emulator, sdk_client, scope="openid myinfo.name", persona=None,
-              nonce="fresh", state=None, extra=""):
+def authorize(
+    emu: Emulator,
+    sdk_client,
+    scope="openid myinfo.name",
+    persona=None,
+    nonce="fresh",
+    state=None,
+    extra="",
+):
     """Drive /authorize like a browser; return (code, verifier, nonce, state)."""
     from sgid_client import generate_pkce_pair
 

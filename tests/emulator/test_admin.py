@@ -14,15 +14,21 @@ def test_state_and_counts(emulator, sdk):
     state = emulator.admin("GET", "/state").json()
     assert state["faults"] == [] and state["auto_approve"] == "denise"
     assert state["counts"] == dict.fromkeys(
-        ["authorize", "token", "userinfo", "jwks", "openid_configuration"], 0)
+        ["authorize", "token", "userinfo", "jwks", "openid_configuration"], 0
+    )
     assert len(state["kids"]) == 1
     code, verifier, nonce, _ = authorize(emulator, sdk)
     sub, _, token = sdk.callback(code, verifier, nonce)
     sdk.userinfo(sub, token)
     requests.get(emulator.issuer + "/.well-known/openid-configuration", timeout=10)
     counts = emulator.admin("GET", "/state").json()["counts"]
-    assert counts == {"authorize": 1, "token": 1, "userinfo": 1, "jwks": 1,
-                      "openid_configuration": 1}
+    assert counts == {
+        "authorize": 1,
+        "token": 1,
+        "userinfo": 1,
+        "jwks": 1,
+        "openid_configuration": 1,
+    }
 
 
 def test_faults_put_replace_delete_and_validate(emulator):
@@ -36,8 +42,12 @@ def test_faults_put_replace_delete_and_validate(emulator):
     assert "id_token.nope" in r.json()["error_description"]
     assert "id_token.bad_signature" in r.json()["error_description"]  # lists the valid ones
     assert emulator.admin("GET", "/state").json()["faults"] == ["jwks.html"]
-    for bad in ({"faults": "token.500"}, {"faults": [1]}, {"faults": [], "hang_seconds": -1},
-                {"faults": [], "hang_seconds": "3"}):
+    for bad in (
+        {"faults": "token.500"},
+        {"faults": [1]},
+        {"faults": [], "hang_seconds": -1},
+        {"faults": [], "hang_seconds": "3"},
+    ):
         assert emulator.admin("PUT", "/faults", bad).status_code == 400
     assert emulator.admin("DELETE", "/faults").json()["faults"] == []
 
@@ -82,8 +92,9 @@ def test_personas_listing(emulator, personas):
 @pytest.mark.parametrize("keep_old", [True, False])
 def test_key_rotation(emulator, client_key, keep_old):
     def fresh():
-        return SgidClient(CLIENT_ID, CLIENT_SECRET, client_key[0], REDIRECT_URI,
-                          hostname=emulator.base_url)
+        return SgidClient(
+            CLIENT_ID, CLIENT_SECRET, client_key[0], REDIRECT_URI, hostname=emulator.base_url
+        )
 
     old_kids = emulator.admin("GET", "/state").json()["kids"]
     sdk = fresh()

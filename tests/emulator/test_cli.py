@@ -9,16 +9,38 @@ import pytest
 import requests
 from emuhelp import start_emulator
 
-OPTIONS = ["--host", "--port", "--base-url", "--client-id", "--client-secret", "--redirect-uri",
-           "--scopes", "--client-public-key", "--clients", "--auto-approve", "--fault",
-           "--hang-seconds", "--code-ttl", "--token-ttl", "--id-token-ttl", "--personas",
-           "--quiet", "SGID_EMULATOR_AUTO_APPROVE", "SGID_EMULATOR_FAULTS"]
+OPTIONS = [
+    "--host",
+    "--port",
+    "--base-url",
+    "--client-id",
+    "--client-secret",
+    "--redirect-uri",
+    "--scopes",
+    "--client-public-key",
+    "--clients",
+    "--auto-approve",
+    "--fault",
+    "--hang-seconds",
+    "--code-ttl",
+    "--token-ttl",
+    "--id-token-ttl",
+    "--personas",
+    "--quiet",
+    "SGID_EMULATOR_AUTO_APPROVE",
+    "SGID_EMULATOR_FAULTS",
+]
 
 
 def _run(emulator_src, package, *args, env=None):
-    return subprocess.run([sys.executable, "-m", f"{package}.sgid.emulator", *args],
-                          cwd=emulator_src, env={"PYTHONPATH": str(emulator_src), **(env or {})},
-                          capture_output=True, text=True, timeout=20)
+    return subprocess.run(
+        [sys.executable, "-m", f"{package}.sgid.emulator", *args],
+        cwd=emulator_src,
+        env={"PYTHONPATH": str(emulator_src), **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
 
 
 def test_help_documents_every_option(emulator_src, package):
@@ -56,8 +78,18 @@ def test_bad_configuration_exits_2(emulator_src, package, emulator_args, extra, 
 def test_bad_public_key(emulator_src, package, tmp_path):
     junk = tmp_path / "junk.pem"
     junk.write_text("-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----\n")
-    result = _run(emulator_src, package, "--client-id", "a", "--client-secret", "b",
-                  "--redirect-uri", "http://x/cb", "--client-public-key", str(junk))
+    result = _run(
+        emulator_src,
+        package,
+        "--client-id",
+        "a",
+        "--client-secret",
+        "b",
+        "--redirect-uri",
+        "http://x/cb",
+        "--client-public-key",
+        str(junk),
+    )
     assert result.returncode == 2 and "RSA key" in result.stderr
 
 
@@ -68,11 +100,26 @@ def test_env_switches_and_base_url(emulator_src, package, emulator_args, client_
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     escaped = client_key[1].replace("\n", "\\n")  # .env style PEM with literal \n
-    args = [*emulator_args[:-4], "--client-public-key", escaped, "--port", str(port),
-            "--base-url", f"http://localhost:{port}/", "--fault", "jwks.500"]
-    emu = start_emulator(emulator_src, package, *args, env_extra={
-        "SGID_EMULATOR_AUTO_APPROVE": "ahmad",
-        "SGID_EMULATOR_FAULTS": "token.html, id_token.expired"})
+    args = [
+        *emulator_args[:-4],
+        "--client-public-key",
+        escaped,
+        "--port",
+        str(port),
+        "--base-url",
+        f"http://localhost:{port}/",
+        "--fault",
+        "jwks.500",
+    ]
+    emu = start_emulator(
+        emulator_src,
+        package,
+        *args,
+        env_extra={
+            "SGID_EMULATOR_AUTO_APPROVE": "ahmad",
+            "SGID_EMULATOR_FAULTS": "token.html, id_token.expired",
+        },
+    )
     try:
         assert emu.base_url == f"http://localhost:{port}"
         state = emu.admin("GET", "/state").json()
@@ -100,8 +147,14 @@ def test_port_zero_prints_real_port_and_binds_loopback(emulator_src, package, em
 
 def test_template_files_render_unchanged(emulator_src, package):
     """The emulator's .py files hold no Jinja delimiters, so cookiecutter copies them verbatim."""
-    template = (Path(__file__).resolve().parents[2] / "{{cookiecutter.project_slug}}" / "src"
-                / "{{cookiecutter.package_name}}" / "sgid" / "emulator")
+    template = (
+        Path(__file__).resolve().parents[2]
+        / "{{cookiecutter.project_slug}}"
+        / "src"
+        / "{{cookiecutter.package_name}}"
+        / "sgid"
+        / "emulator"
+    )
     rendered = emulator_src / package / "sgid" / "emulator"
     names = sorted(p.name for p in template.iterdir() if p.is_file())
     assert "personas.json" in names and "server.py" in names

@@ -21,15 +21,25 @@ def _part(token: str, index: int) -> dict:
 
 def _fresh_sdk(emulator, client_key):
     # A new client each time: the SDK caches the JWKS for the life of the object.
-    return SgidClient(CLIENT_ID, CLIENT_SECRET, client_key[0], REDIRECT_URI,
-                      hostname=emulator.base_url)
+    return SgidClient(
+        CLIENT_ID, CLIENT_SECRET, client_key[0], REDIRECT_URI, hostname=emulator.base_url
+    )
 
 
 def _raw_token(emulator, sdk, scope="openid myinfo.name"):
     code, verifier, nonce, _ = authorize(emulator, sdk, scope)
-    r = requests.post(emulator.issuer + "/oauth/token", timeout=10, data={
-        "grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI,
-        "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "code_verifier": verifier})
+    r = requests.post(
+        emulator.issuer + "/oauth/token",
+        timeout=10,
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT_URI,
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
+            "code_verifier": verifier,
+        },
+    )
     assert r.status_code == 200
     return r.json(), nonce
 
@@ -49,8 +59,9 @@ ID_TOKEN_REFUSALS = {
 }
 
 
-@pytest.mark.parametrize(("fault", "message"), ID_TOKEN_REFUSALS.items(),
-                         ids=list(ID_TOKEN_REFUSALS))
+@pytest.mark.parametrize(
+    ("fault", "message"), ID_TOKEN_REFUSALS.items(), ids=list(ID_TOKEN_REFUSALS)
+)
 def test_sdk_refuses_id_token_fault(emulator, client_key, fault, message):
     emulator.set_faults(fault)
     sdk = _fresh_sdk(emulator, client_key)
@@ -112,8 +123,9 @@ USERINFO_REFUSALS = {
 }
 
 
-@pytest.mark.parametrize(("fault", "message"), USERINFO_REFUSALS.items(),
-                         ids=list(USERINFO_REFUSALS))
+@pytest.mark.parametrize(
+    ("fault", "message"), USERINFO_REFUSALS.items(), ids=list(USERINFO_REFUSALS)
+)
 def test_sdk_refuses_userinfo_fault(emulator, client_key, fault, message):
     sdk = _fresh_sdk(emulator, client_key)
     code, verifier, nonce, _ = authorize(emulator, sdk, "openid myinfo.name myinfo.email")
@@ -138,8 +150,11 @@ def test_sdk_refuses_broken_endpoint(emulator, client_key, endpoint, mode):
         emulator.set_faults(fault)
         with pytest.raises(Exception):  # noqa: B017
             sdk.callback(code, verifier, nonce)
-    path = {"token": "/oauth/token", "jwks": "/.well-known/jwks.json",
-            "userinfo": "/oauth/userinfo"}[endpoint]
+    path = {
+        "token": "/oauth/token",
+        "jwks": "/.well-known/jwks.json",
+        "userinfo": "/oauth/userinfo",
+    }[endpoint]
     method = "POST" if endpoint == "token" else "GET"
     r = requests.request(method, emulator.issuer + path, timeout=10)
     if mode == "500":
@@ -159,12 +174,26 @@ def test_hang_stalls_one_endpoint_not_the_server(emulator, client_key, endpoint)
     body, _ = _raw_token(emulator, sdk)
     code, verifier, _, _ = authorize(emulator, sdk)
     requests_by_endpoint = {
-        "token": ("POST", "/oauth/token", {"data": {
-            "grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI,
-            "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "code_verifier": verifier}}),
+        "token": (
+            "POST",
+            "/oauth/token",
+            {
+                "data": {
+                    "grant_type": "authorization_code",
+                    "code": code,
+                    "redirect_uri": REDIRECT_URI,
+                    "client_id": CLIENT_ID,
+                    "client_secret": CLIENT_SECRET,
+                    "code_verifier": verifier,
+                }
+            },
+        ),
         "jwks": ("GET", "/.well-known/jwks.json", {}),
-        "userinfo": ("GET", "/oauth/userinfo",
-                     {"headers": {"Authorization": "Bearer " + body["access_token"]}}),
+        "userinfo": (
+            "GET",
+            "/oauth/userinfo",
+            {"headers": {"Authorization": "Bearer " + body["access_token"]}},
+        ),
     }
     method, path, kwargs = requests_by_endpoint[endpoint]
     emulator.set_faults(f"{endpoint}.hang", hang_seconds=hang)

@@ -9,17 +9,62 @@ import requests
 from emuhelp import authorize
 
 PATHS = [
-    "/v2/oauth/authorize", "/v2/oauth/token", "/v2/oauth/userinfo", "/v2/.well-known/jwks.json",
-    "/v2/.well-known/openid-configuration", "/_emulator/state", "/_emulator/faults",
-    "/_emulator/rotate-key", "/_emulator/auto-approve", "/_emulator/reset",
-    "/_emulator/personas", "/_emulator/static/emulator.css", "//v2/oauth/token", "/v2/../etc",
+    "/v2/oauth/authorize",
+    "/v2/oauth/token",
+    "/v2/oauth/userinfo",
+    "/v2/.well-known/jwks.json",
+    "/v2/.well-known/openid-configuration",
+    "/_emulator/state",
+    "/_emulator/faults",
+    "/_emulator/rotate-key",
+    "/_emulator/auto-approve",
+    "/_emulator/reset",
+    "/_emulator/personas",
+    "/_emulator/static/emulator.css",
+    "//v2/oauth/token",
+    "/v2/../etc",
 ]
 METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD", "TRACE", "FOO", "get"]
-PARAMS = ["client_id", "redirect_uri", "scope", "response_type", "code_challenge",
-          "code_challenge_method", "state", "nonce", "code", "code_verifier", "grant_type",
-          "client_secret", "request_id", "persona", "action", "login_hint"]
-JUNK = ["%", "%zz", "%ff%fe", "%00", "\x00", "a" * 5000, "%E2%82", "+", "=", "&&", "é", "🙂",
-        "openid", "S256", "plain", "code", "authorization_code", "null", "[]", "{"]
+PARAMS = [
+    "client_id",
+    "redirect_uri",
+    "scope",
+    "response_type",
+    "code_challenge",
+    "code_challenge_method",
+    "state",
+    "nonce",
+    "code",
+    "code_verifier",
+    "grant_type",
+    "client_secret",
+    "request_id",
+    "persona",
+    "action",
+    "login_hint",
+]
+JUNK = [
+    "%",
+    "%zz",
+    "%ff%fe",
+    "%00",
+    "\x00",
+    "a" * 5000,
+    "%E2%82",
+    "+",
+    "=",
+    "&&",
+    "é",
+    "🙂",
+    "openid",
+    "S256",
+    "plain",
+    "code",
+    "authorization_code",
+    "null",
+    "[]",
+    "{",
+]
 
 
 def _raw(host: str, port: int, data: bytes) -> int | None:
@@ -63,13 +108,27 @@ def test_fuzz(emulator, sdk):
             kwargs["data"] = _random_query(rng).encode("utf-8", "replace")
             kwargs["headers"] = {"Content-Type": "application/x-www-form-urlencoded"}
         elif kind < 0.5:
-            kwargs["data"] = rng.choice([b"{", b"[]", b"null", b'{"faults": [1]}', b"\x00\xff",
-                                         b'{"faults": "x"}', b'{"keep_old": null}',
-                                         b'{"persona": 5}', b"[" * 5000, b"x" * 70000])
+            kwargs["data"] = rng.choice(
+                [
+                    b"{",
+                    b"[]",
+                    b"null",
+                    b'{"faults": [1]}',
+                    b"\x00\xff",
+                    b'{"faults": "x"}',
+                    b'{"keep_old": null}',
+                    b'{"persona": 5}',
+                    b"[" * 5000,
+                    b"x" * 70000,
+                ]
+            )
             kwargs["headers"] = {"Content-Type": "application/json"}
         elif kind < 0.6:
-            kwargs["headers"] = {"Authorization": rng.choice(
-                ["Bearer", "Bearer \x7f", "Basic ", "Bearer " + "a" * 5000, "bearer  x y"])}
+            kwargs["headers"] = {
+                "Authorization": rng.choice(
+                    ["Bearer", "Bearer \x7f", "Basic ", "Bearer " + "a" * 5000, "bearer  x y"]
+                )
+            }
         url = emulator.base_url + path + ("?" + query if query else "")
         try:
             r = session.request(method, url, timeout=5, allow_redirects=False, **kwargs)

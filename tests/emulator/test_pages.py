@@ -32,8 +32,9 @@ def _request_id(page: str) -> str:
 
 
 def _post(emu, **form):
-    return requests.post(emu.issuer + "/oauth/authorize", data=form, allow_redirects=False,
-                         timeout=10)
+    return requests.post(
+        emu.issuer + "/oauth/authorize", data=form, allow_redirects=False, timeout=10
+    )
 
 
 def _assert_safe_page(r):
@@ -126,10 +127,17 @@ def test_page_values_are_escaped(emulator_src, package, emulator_args, personas,
         challenge = generate_pkce_pair()[1]
         from urllib.parse import urlencode
 
-        query = urlencode({"response_type": "code", "client_id": emulator_args[1],
-                           "redirect_uri": REDIRECT_URI, "scope": "openid",
-                           "code_challenge": challenge, "code_challenge_method": "S256",
-                           "state": '"><img src=x>'})
+        query = urlencode(
+            {
+                "response_type": "code",
+                "client_id": emulator_args[1],
+                "redirect_uri": REDIRECT_URI,
+                "scope": "openid",
+                "code_challenge": challenge,
+                "code_challenge_method": "S256",
+                "state": '"><img src=x>',
+            }
+        )
         r = requests.get(f"{emu.issuer}/oauth/authorize?{query}", timeout=10)
         assert r.status_code == 200
         assert "<script>" not in r.text and "<b>" not in r.text

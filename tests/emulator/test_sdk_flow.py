@@ -44,8 +44,11 @@ def test_every_persona_every_scope(emulator, sdk, personas, scopes, client_key):
             # Defect 2: the SDK decodes values as ASCII. Our bytes are right: UTF-8 decrypts them.
             with pytest.raises(Exception, match="Decryption of data failed"):
                 sdk.userinfo(sub, access_token)
-            raw = requests.get(emulator.issuer + "/oauth/userinfo", timeout=10,
-                               headers={"Authorization": f"Bearer {access_token}"}).json()
+            raw = requests.get(
+                emulator.issuer + "/oauth/userinfo",
+                timeout=10,
+                headers={"Authorization": f"Bearer {access_token}"},
+            ).json()
             assert raw["sub"] == sub
             assert _utf8_decrypt(client_key[0], raw) == expected
             failed += 1
@@ -54,9 +57,18 @@ def test_every_persona_every_scope(emulator, sdk, personas, scopes, client_key):
 
 def test_token_and_jwe_formats(emulator, sdk, client_key):
     code, verifier, nonce, _ = authorize(emulator, sdk, "openid myinfo.name myinfo.email")
-    r = requests.post(emulator.issuer + "/oauth/token", timeout=10, data={
-        "grant_type": "authorization_code", "code": code, "redirect_uri": sdk.redirect_uri,
-        "client_id": CLIENT_ID, "client_secret": sdk.client_secret, "code_verifier": verifier})
+    r = requests.post(
+        emulator.issuer + "/oauth/token",
+        timeout=10,
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": sdk.redirect_uri,
+            "client_id": CLIENT_ID,
+            "client_secret": sdk.client_secret,
+            "code_verifier": verifier,
+        },
+    )
     assert r.status_code == 200
     assert r.headers["Cache-Control"] == "no-store"
     body = r.json()
@@ -78,8 +90,11 @@ def test_token_and_jwe_formats(emulator, sdk, client_key):
     assert abs(claims["iat"] - time.time()) < 5 and claims["exp"] - claims["iat"] == 300
     assert 20 <= len(claims["sub"]) <= 40 and claims["sub"].isalnum()
 
-    info = requests.get(emulator.issuer + "/oauth/userinfo", timeout=10,
-                        headers={"Authorization": f"Bearer {body['access_token']}"}).json()
+    info = requests.get(
+        emulator.issuer + "/oauth/userinfo",
+        timeout=10,
+        headers={"Authorization": f"Bearer {body['access_token']}"},
+    ).json()
     assert set(info) == {"sub", "key", "data"}
     assert _b64json(info["key"].split(".")[0]) == {"alg": "RSA-OAEP-256", "enc": "A256GCM"}
     data_header = _b64json(info["data"]["myinfo.email"].split(".")[0])
@@ -91,14 +106,19 @@ def test_token_and_jwe_formats(emulator, sdk, client_key):
     assert block["kty"] == "oct" and block["alg"] == "A128GCM"
     assert len(base64.urlsafe_b64decode(block["k"] + "==")) == 16
     assert _utf8_decrypt(client_key[0], info) == {
-        "myinfo.name": "DENISE TAN HUI MIN", "myinfo.email": "denise.tan@example.com"}
+        "myinfo.name": "DENISE TAN HUI MIN",
+        "myinfo.email": "denise.tan@example.com",
+    }
 
 
 def test_openid_only_has_no_key_or_data(emulator, sdk):
     code, verifier, nonce, _ = authorize(emulator, sdk, "openid")
     sub, _, access_token = sdk.callback(code, verifier, nonce)
-    raw = requests.get(emulator.issuer + "/oauth/userinfo", timeout=10,
-                       headers={"Authorization": f"Bearer {access_token}"}).json()
+    raw = requests.get(
+        emulator.issuer + "/oauth/userinfo",
+        timeout=10,
+        headers={"Authorization": f"Bearer {access_token}"},
+    ).json()
     assert raw == {"sub": sub}
     # Defect 3: the SDK indexes res_body["key"] unconditionally; the app's adapter routes around it.
     with pytest.raises(KeyError, match="key"):
@@ -118,8 +138,9 @@ def test_pairwise_sub_stable_per_client_and_different_across_clients(emulator, s
     for _ in range(2):
         code, verifier, nonce, _ = authorize(emulator, sdk, "openid", "ahmad")
         subs.append(sdk.callback(code, verifier, nonce).sub)
-    other = SgidClient(OTHER_CLIENT_ID, OTHER_SECRET, client_key[0], OTHER_REDIRECT,
-                       hostname=emulator.base_url)
+    other = SgidClient(
+        OTHER_CLIENT_ID, OTHER_SECRET, client_key[0], OTHER_REDIRECT, hostname=emulator.base_url
+    )
     code, verifier, nonce, _ = authorize(emulator, other, "openid", "ahmad")
     other_sub = other.callback(code, verifier, nonce).sub
     code, verifier, nonce, _ = authorize(emulator, sdk, "openid", "denise")
@@ -132,8 +153,9 @@ def test_pairwise_sub_stable_per_client_and_different_across_clients(emulator, s
 def test_redirect_uri_with_query_keeps_it(emulator, client_key):
     from sgid_client import SgidClient
 
-    other = SgidClient(OTHER_CLIENT_ID, OTHER_SECRET, client_key[0], OTHER_REDIRECT,
-                       hostname=emulator.base_url)
+    other = SgidClient(
+        OTHER_CLIENT_ID, OTHER_SECRET, client_key[0], OTHER_REDIRECT, hostname=emulator.base_url
+    )
     code, verifier, nonce, _ = authorize(emulator, other, "openid myinfo.name", "mary")
     sub, _, access_token = other.callback(code, verifier, nonce)
     assert other.userinfo(sub, access_token).data == {"myinfo.name": "MARY LIM"}
@@ -157,8 +179,11 @@ def test_discovery(emulator):
 
 
 def test_issuer_ignores_host_header(emulator):
-    doc = requests.get(emulator.issuer + "/.well-known/openid-configuration", timeout=10,
-                       headers={"Host": "evil.example"}).json()
+    doc = requests.get(
+        emulator.issuer + "/.well-known/openid-configuration",
+        timeout=10,
+        headers={"Host": "evil.example"},
+    ).json()
     assert doc["issuer"] == emulator.issuer
 
 
@@ -176,8 +201,11 @@ def test_personas_cover_the_edge_cases(personas, scopes):
     assert any(not d["myinfo.name"].isascii() for d in values)
     assert any(not d["myinfo.registered_address"].isascii() for d in values)
     assert any("&" in v and "<" in v for v in everything)
-    for scope in ("myinfo.vehicles", "myinfo.sponsored_child_records",
-                  "pocdex.public_officer_details"):
+    for scope in (
+        "myinfo.vehicles",
+        "myinfo.sponsored_child_records",
+        "pocdex.public_officer_details",
+    ):
         lists = [json.loads(d[scope]) for d in values if d[scope] != "NA"]
         assert [] in lists and any(lists), scope
     assert sum(1 for d in values if d["pocdex.public_officer_details"] not in ("NA", "[]")) >= 1

@@ -19,9 +19,16 @@ CHALLENGE = generate_pkce_pair()[1]
 
 
 def _authorize_params(**overrides):
-    params = {"response_type": "code", "client_id": CLIENT_ID, "redirect_uri": REDIRECT_URI,
-              "scope": "openid myinfo.name", "code_challenge": CHALLENGE,
-              "code_challenge_method": "S256", "state": "st-123", "nonce": "n-1"}
+    params = {
+        "response_type": "code",
+        "client_id": CLIENT_ID,
+        "redirect_uri": REDIRECT_URI,
+        "scope": "openid myinfo.name",
+        "code_challenge": CHALLENGE,
+        "code_challenge_method": "S256",
+        "state": "st-123",
+        "nonce": "n-1",
+    }
     params.update(overrides)
     return {k: v for k, v in params.items() if v is not None}
 
@@ -45,8 +52,14 @@ def _token(emu, **form):
 
 
 def _exchange(emu, code, verifier, /, **overrides):
-    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI,
-            "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "code_verifier": verifier}
+    form = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": REDIRECT_URI,
+        "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET,
+        "code_verifier": verifier,
+    }
     form.update(overrides)
     return _token(emu, **{k: v for k, v in form.items() if v is not None})
 
@@ -64,8 +77,17 @@ def _exchange(emu, code, verifier, /, **overrides):
         ({"code_challenge": None}, "invalid_request"),
         ({"code_challenge": "short"}, "invalid_request"),
     ],
-    ids=["response_type", "no_response_type", "no_openid", "no_scope", "unknown_scope",
-         "plain_pkce", "no_challenge_method", "missing_challenge", "bad_challenge"],
+    ids=[
+        "response_type",
+        "no_response_type",
+        "no_openid",
+        "no_scope",
+        "unknown_scope",
+        "plain_pkce",
+        "no_challenge_method",
+        "missing_challenge",
+        "bad_challenge",
+    ],
 )
 def test_authorize_errors_redirect_with_state(emulator, overrides, error):
     q = _redirect_error(_get_authorize(emulator, _authorize_params(**overrides)))
@@ -94,8 +116,13 @@ def test_state_is_optional(emulator):
 
 @pytest.mark.parametrize(
     "overrides",
-    [{"client_id": "nobody"}, {"client_id": None}, {"redirect_uri": "http://localhost:8765/evil"},
-     {"redirect_uri": REDIRECT_URI + "/"}, {"redirect_uri": None}],
+    [
+        {"client_id": "nobody"},
+        {"client_id": None},
+        {"redirect_uri": "http://localhost:8765/evil"},
+        {"redirect_uri": REDIRECT_URI + "/"},
+        {"redirect_uri": None},
+    ],
     ids=["unknown_client", "no_client", "wrong_redirect", "trailing_slash", "no_redirect"],
 )
 def test_bad_client_or_redirect_shows_page_never_redirects(emulator, overrides):
@@ -126,8 +153,11 @@ def test_reused_code_revokes_its_token(emulator, sdk):
     assert first.status_code == 200
     again = _exchange(emulator, code, verifier)
     assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
-    r = requests.get(emulator.issuer + "/oauth/userinfo", timeout=10,
-                     headers={"Authorization": "Bearer " + first.json()["access_token"]})
+    r = requests.get(
+        emulator.issuer + "/oauth/userinfo",
+        timeout=10,
+        headers={"Authorization": "Bearer " + first.json()["access_token"]},
+    )
     assert r.status_code == 401
 
 
@@ -139,8 +169,9 @@ def test_wrong_redirect_uri_at_token(emulator, sdk):
 
 def test_code_bound_to_client(emulator, sdk):
     code, verifier, _, _ = authorize(emulator, sdk)
-    r = _exchange(emulator, code, verifier, client_id=NARROW_CLIENT_ID,
-                  client_secret="narrow-secret")  # noqa: S106
+    r = _exchange(
+        emulator, code, verifier, client_id=NARROW_CLIENT_ID, client_secret="narrow-secret"
+    )  # noqa: S106
     assert r.status_code == 400 and r.json()["error"] == "invalid_grant"
 
 
@@ -155,8 +186,15 @@ def test_code_bound_to_client(emulator, sdk):
         ({"code_verifier": None}, 400, "invalid_request"),
         ({"code": "not-a-code"}, 400, "invalid_grant"),
     ],
-    ids=["wrong_secret", "unknown_client", "no_secret", "grant_type", "no_grant_type",
-         "no_verifier", "unknown_code"],
+    ids=[
+        "wrong_secret",
+        "unknown_client",
+        "no_secret",
+        "grant_type",
+        "no_grant_type",
+        "no_verifier",
+        "unknown_code",
+    ],
 )
 def test_token_errors(emulator, sdk, overrides, status, error):
     code, verifier, _, _ = authorize(emulator, sdk)
@@ -168,8 +206,11 @@ def test_token_errors(emulator, sdk, overrides, status, error):
 
 def test_token_requires_form_post(emulator, sdk):
     code, verifier, _, _ = authorize(emulator, sdk)
-    r = requests.post(emulator.issuer + "/oauth/token", timeout=10, json={
-        "grant_type": "authorization_code", "code": code, "client_id": CLIENT_ID})
+    r = requests.post(
+        emulator.issuer + "/oauth/token",
+        timeout=10,
+        json={"grant_type": "authorization_code", "code": code, "client_id": CLIENT_ID},
+    )
     assert r.status_code == 400 and r.json()["error"] == "invalid_request"
     r = requests.get(emulator.issuer + "/oauth/token", timeout=10)
     assert r.status_code == 405 and "POST" in r.headers["Allow"]
@@ -190,8 +231,17 @@ def test_bad_bearer(emulator, header):
 
 @pytest.fixture(scope="module")
 def short_lived(emulator_src, package, emulator_args):
-    emu = start_emulator(emulator_src, package, *emulator_args, "--auto-approve", "mary",
-                         "--code-ttl", "1", "--token-ttl", "1")
+    emu = start_emulator(
+        emulator_src,
+        package,
+        *emulator_args,
+        "--auto-approve",
+        "mary",
+        "--code-ttl",
+        "1",
+        "--token-ttl",
+        "1",
+    )
     yield emu
     emu.stop()
 
@@ -199,15 +249,19 @@ def short_lived(emulator_src, package, emulator_args):
 def test_expired_code_and_token(short_lived, client_key):
     from sgid_client import SgidClient
 
-    sdk = SgidClient(CLIENT_ID, CLIENT_SECRET, client_key[0], REDIRECT_URI,
-                     hostname=short_lived.base_url)
+    sdk = SgidClient(
+        CLIENT_ID, CLIENT_SECRET, client_key[0], REDIRECT_URI, hostname=short_lived.base_url
+    )
     stale, stale_verifier, _, _ = authorize(short_lived, sdk)
     fresh, fresh_verifier, _, _ = authorize(short_lived, sdk)
     token = _exchange(short_lived, fresh, fresh_verifier).json()["access_token"]
     time.sleep(1.2)
     r = _exchange(short_lived, stale, stale_verifier)
     assert r.status_code == 400 and r.json()["error"] == "invalid_grant"
-    r = requests.get(short_lived.issuer + "/oauth/userinfo", timeout=10,
-                     headers={"Authorization": f"Bearer {token}"})
+    r = requests.get(
+        short_lived.issuer + "/oauth/userinfo",
+        timeout=10,
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert r.status_code == 401
     assert r.headers["WWW-Authenticate"] == 'Bearer error="invalid_token"'
