@@ -1,6 +1,7 @@
 """What a browser does, step by step, in the contract tests."""
 
-from urllib.parse import parse_qs, urlsplit
+import re
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import requests
 
@@ -25,6 +26,22 @@ class Flow:
         response = browser.get(authorize_url, allow_redirects=False)
         assert response.status_code == 302, response.text
         return response.headers["Location"]
+
+    def pick_and_approve(self, browser: requests.Session, authorize_url: str, persona: str) -> str:
+        """Pick a persona and approve, as a person does in the emulator; return the callback URL."""
+        picker = browser.get(authorize_url, allow_redirects=False)
+        assert picker.status_code == 200, picker.text
+        form_url = urljoin(authorize_url, "/v2/oauth/authorize")
+        request_id = re.search(r'name="request_id" value="([^"]+)"', picker.text).group(1)
+        consent = browser.post(
+            form_url, data={"request_id": request_id, "persona": persona, "action": "choose"}
+        )
+        assert consent.status_code == 200 and "Approve" in consent.text, consent.text
+        approved = browser.post(
+            form_url, data={"request_id": request_id, "action": "approve"}, allow_redirects=False
+        )
+        assert approved.status_code == 302, approved.text
+        return approved.headers["Location"]
 
     def log_in(
         self, browser: requests.Session, persona: str | None = None, next_path: str | None = None

@@ -27,25 +27,20 @@ def main() -> int:
     app_url, sgid_url = urlsplit(settings.sgid_redirect_uri), urlsplit(settings.sgid_hostname)
     emulator = None
     if sgid_url.hostname in ("localhost", "127.0.0.1"):
+        public_key = DEV_DIR / PUBLIC_NAME
+        client_key = public_key if public_key.exists() else settings.sgid_private_key
+        # "--flag=value": a random secret may start with "-", which argparse would misread.
         emulator = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
                 f"{__package__}.sgid.emulator",
-                "--port",
-                str(sgid_url.port or 80),
-                "--base-url",
-                settings.sgid_hostname,
-                "--client-id",
-                settings.sgid_client_id,
-                "--client-secret",
-                settings.sgid_client_secret,
-                "--redirect-uri",
-                settings.sgid_redirect_uri,
-                "--client-public-key",
-                str(DEV_DIR / PUBLIC_NAME)
-                if (DEV_DIR / PUBLIC_NAME).exists()
-                else settings.sgid_private_key,
+                f"--port={sgid_url.port or 80}",
+                f"--base-url={settings.sgid_hostname}",
+                f"--client-id={settings.sgid_client_id}",
+                f"--client-secret={settings.sgid_client_secret}",
+                f"--redirect-uri={settings.sgid_redirect_uri}",
+                f"--client-public-key={client_key}",
             ]
         )
     app_home = f"{app_url.scheme}://{app_url.netloc}/"

@@ -1,13 +1,14 @@
 """Where sessions live: {{ cookiecutter.session_store }}. Cookie attributes are the same for every store."""
 
 from datetime import timedelta
-
 {%- if cookiecutter.session_store == "database" %}
+from pathlib import Path
 
 from flask import Flask, current_app
 from flask_session import Session
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from ..config import Settings
 {%- elif cookiecutter.session_store == "redis" %}
@@ -37,9 +38,8 @@ def init_app(app: Flask, settings: Settings) -> None:
         PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_max_hours),
     )
 {%- if cookiecutter.session_store == "database" %}
-    _create_instance_folder(settings.database_url)
     app.config.update(
-        SQLALCHEMY_DATABASE_URI=settings.database_url,
+        SQLALCHEMY_DATABASE_URI=_sqlite_next_to_cwd(settings.database_url),
         SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings.database_url),
         SESSION_TYPE="sqlalchemy",
         SESSION_SQLALCHEMY_TABLE="sessions",
@@ -94,14 +94,17 @@ def _engine_options(url: str) -> dict:
     return {"pool_pre_ping": True, "pool_timeout": 2, "connect_args": {"connect_timeout": 2}}
 
 
-def _create_instance_folder(url: str) -> None:
-    from pathlib import Path
+def _sqlite_next_to_cwd(url: str) -> str:
+    """A relative SQLite path means the working directory, as everywhere else in the settings.
 
-    from sqlalchemy.engine import make_url
-
+    (Flask-SQLAlchemy would otherwise resolve it against the package's instance folder.)
+    """
     parsed = make_url(url)
-    if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
+        return url
+    path = Path(parsed.database).resolve()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return parsed.set(database=str(path)).render_as_string(hide_password=False)
 {%- elif cookiecutter.session_store == "redis" %}
     try:
         return bool(current_app.config["SESSION_REDIS"].ping())
