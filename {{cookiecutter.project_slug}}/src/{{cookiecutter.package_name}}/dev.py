@@ -6,13 +6,13 @@ Reads .env; the app listens where SGID_REDIRECT_URI points (http://localhost:800
 and the emulator where SGID_HOSTNAME points (http://localhost:5156).
 """
 
-import os
 import subprocess
 import sys
 from urllib.parse import urlsplit
 
 from .config import ConfigError, load_settings
 from .keys import DEV_DIR, PUBLIC_NAME
+from .web.server import dev_command, prepare
 
 
 def main() -> int:
@@ -24,6 +24,7 @@ def main() -> int:
     if settings.production:
         print("dev: APP_ENV=production; use python -m <package>.serve instead", file=sys.stderr)
         return 2
+    prepare(settings)
     app_url, sgid_url = urlsplit(settings.sgid_redirect_uri), urlsplit(settings.sgid_hostname)
     emulator = None
     if sgid_url.hostname in ("localhost", "127.0.0.1"):
@@ -45,23 +46,9 @@ def main() -> int:
         )
     app_home = f"{app_url.scheme}://{app_url.netloc}/"
     print(f"\n  App:      {app_home}\n  Emulator: {settings.sgid_hostname}/v2\n", flush=True)
+    command, env = dev_command(app_url.hostname or "127.0.0.1", app_url.port or 8000)
     try:
-        return subprocess.call(
-            [
-                sys.executable,
-                "-m",
-                "flask",
-                "--app",
-                f"{__package__}.web:create_app",
-                "run",
-                "--reload",
-                "--host",
-                app_url.hostname or "127.0.0.1",
-                "--port",
-                str(app_url.port or 8000),
-            ],
-            env={**os.environ, "FLASK_SKIP_DOTENV": "1"},
-        )
+        return subprocess.call(command, env=env)
     except KeyboardInterrupt:
         return 0
     finally:

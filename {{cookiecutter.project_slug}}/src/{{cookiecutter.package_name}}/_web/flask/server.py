@@ -1,0 +1,59 @@
+"""How Flask is served: gunicorn in production, Flask's reloader in development.
+
+serve.py and dev.py call these; they are the only framework-specific part of those commands.
+"""
+
+import os
+import sys
+
+from ..config import Settings
+
+PACKAGE = __package__.rpartition(".")[0]
+
+
+def prepare(settings: Settings) -> None:
+    """One-time setup before any worker starts (creating the session table, for one)."""
+    from . import create_app
+
+    create_app(settings)
+
+
+def production_command(host: str, port: str, workers: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        workers,
+        # Above the adapter's worst case (connect 3 s + reads 10 s per call) for one callback.
+        "--timeout",
+        "30",
+        "--graceful-timeout",
+        "10",
+        "--no-control-socket",  # several instances may share a host (and a home directory)
+        "--access-logfile",
+        "-",
+        # The path without its query string: the callback query holds the authorization code.
+        "--access-logformat",
+        '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms',
+        f"{PACKAGE}.web:create_app()",
+    ]
+
+
+def dev_command(host: str, port: int) -> tuple[list[str], dict[str, str]]:
+    command = [
+        sys.executable,
+        "-m",
+        "flask",
+        "--app",
+        f"{PACKAGE}.web:create_app",
+        "run",
+        "--reload",
+        "--host",
+        host,
+        "--port",
+        str(port),
+    ]
+    return command, {**os.environ, "FLASK_SKIP_DOTENV": "1"}
