@@ -1,7 +1,8 @@
 """RSA key pairs for sgID: a development pair for the emulator, or one to register with sgID.
 
   python -m <package>.keys dev                 # .dev-keys/ for the local emulator (idempotent)
-  python -m <package>.keys register --out DIR  # a production pair; prints what to register
+  python -m <package>.keys register --out DIR --redirect-uri https://…/callback
+                                               # a production pair; prints what to register
 
 The private key is written with mode 0600 and never printed.
 """
@@ -13,6 +14,8 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+
+from .config import DEFAULT_SCOPES
 
 DEV_DIR = Path(".dev-keys")
 PRIVATE_NAME = "sgid-private.pem"
@@ -50,6 +53,11 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("dev", help="create .dev-keys/ for the local emulator if it is missing")
     register = commands.add_parser("register", help="create a key pair to register with sgID")
     register.add_argument("--out", type=Path, required=True, help="directory for the new key pair")
+    register.add_argument(
+        "--redirect-uri",
+        required=True,
+        help="the app's public callback, e.g. https://app.example.gov.sg/callback",
+    )
     args = parser.parse_args(argv)
 
     if args.command == "dev":
@@ -60,18 +68,32 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote a development key pair to {DEV_DIR}/ (for the emulator only)")
         return 0
 
+    if not args.redirect_uri.startswith("https://") or not args.redirect_uri.endswith("/callback"):
+        print("error: --redirect-uri must be the app's https://…/callback URL", file=sys.stderr)
+        return 1
     try:
         private_path, public_path = write_key_pair(args.out)
     except FileExistsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(public_path.read_text(), end="")
-    print(
-        f"\nRegister the public key above in the sgID developer portal.\n"
-        f"The private key is in {private_path} (mode 0600): give it to the app as\n"
-        f"SGID_PRIVATE_KEY_FILE={private_path} or as the SGID_PRIVATE_KEY secret."
-    )
+    print(registration_instructions(public_path, private_path, args.redirect_uri))
     return 0
+
+
+def registration_instructions(public_path: Path, private_path: Path, redirect_uri: str) -> str:
+    scopes = os.environ.get("SGID_SCOPES", DEFAULT_SCOPES)
+    return (
+        "Register this client in the sgID developer portal with:\n\n"
+        f"  Redirect URI: {redirect_uri}\n"
+        f"  Scopes:       {scopes}\n"
+        "  Public key:\n\n"
+        f"{public_path.read_text()}\n"
+        "Then give the app its configuration (never commit these):\n\n"
+        "  SGID_CLIENT_ID / SGID_CLIENT_SECRET  from the portal\n"
+        f"  SGID_REDIRECT_URI={redirect_uri}\n"
+        f"  SGID_PRIVATE_KEY_FILE={private_path}   (mode 0600; or the PEM text as the\n"
+        "  SGID_PRIVATE_KEY secret of your platform, with \\n for newlines)"
+    )
 
 
 if __name__ == "__main__":

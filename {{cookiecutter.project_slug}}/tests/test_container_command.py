@@ -1,0 +1,36 @@
+"""The Dockerfile's start and health-check commands really serve the app (run here on the host,
+since building the image needs a Docker engine)."""
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import free_port, stop, wait_for_http
+
+DOCKERFILE = (Path(__file__).resolve().parent.parent / "Dockerfile").read_text()
+
+
+def exec_form(instruction: str) -> list[str]:
+    """The JSON array of the last CMD (or HEALTHCHECK ... CMD) line."""
+    lines = DOCKERFILE.replace("\\\n", " ").splitlines()
+    line = [x for x in lines if x.startswith(instruction)][-1]
+    return json.loads(line[line.index("[") :])
+
+
+def test_the_image_command_serves_the_app(app_env, tmp_path):
+    command = exec_form("CMD")
+    assert command[:2] == ["python", "-m"] and command[2].endswith(".serve")
+    assert re.search(r"^USER 10001$", DOCKERFILE, re.MULTILINE), "the image must not run as root"
+    port = free_port()
+    env = {**app_env, "HOST": "127.0.0.1", "PORT": str(port), "WEB_CONCURRENCY": "1"}
+    process = subprocess.Popen([sys.executable, *command[1:]], env=env, cwd=tmp_path)
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/healthz", process, "the image command")
+        health = exec_form("HEALTHCHECK")
+        assert health[0] == "python"
+        check = subprocess.run([sys.executable, *health[1:]], env=env, timeout=10, check=False)
+        assert check.returncode == 0
+    finally:
+        stop(process)
