@@ -11,13 +11,14 @@ import pytest
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent
 TEMPLATE = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text(encoding="utf-8"))
 SCREENSHOTS = TEMPLATE_DIR / "build" / "screenshots"
+EVERY_SCOPE = " ".join(TEMPLATE["_scope_catalog"])  # the fullest profile page
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 
 @pytest.mark.parametrize("framework", TEMPLATE["framework"])
 def test_browser_suite_passes(framework, bake_with_hooks, tmp_path):
-    project = bake_with_hooks(tmp_path, framework=framework)
+    project = bake_with_hooks(tmp_path, framework=framework, scopes=EVERY_SCOPE)
     subprocess.run(["uv", "sync", "-q", "--group", "browser"], cwd=project, check=True)
     screenshots = SCREENSHOTS / framework
     result = subprocess.run(
