@@ -1,0 +1,58 @@
+"""Login, callback and logout: the framework side of sgid/login.py.
+
+The sgID SDK and adapter are synchronous (requests), so they run in Starlette's thread pool:
+a slow sgID then holds a thread, never the event loop serving everyone else. The adapter's
+own timeouts bound each call.
+"""
+
+import logging
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.concurrency import run_in_threadpool
+
+from ..sgid import login
+from . import errors
+from .rendering import render
+from .security import check_csrf
+from .sessions import Session, rotate_session_id
+
+router = APIRouter(include_in_schema=False)
+log = logging.getLogger(__name__)
+
+
+@router.get("/login")
+async def start(request: Request, session: Session):
+    url = await run_in_threadpool(
+        login.begin, session, request.app.state.sgid, request.query_params.get("next")
+    )
+    return RedirectResponse(url, status_code=302)
+
+
+@router.get("/callback")
+async def callback(request: Request, session: Session):
+    try:
+        # Every (name, value) pair as sent, so a repeated parameter is seen and refused.
+        params = login.parse_callback(request.query_params.multi_items())
+        identity, return_to = await run_in_threadpool(
+            login.complete, session, request.app.state.sgid, params
+        )
+    except login.CallbackError as exc:
+        log.warning("login failed: %s (%s)", exc.kind, exc.reason)
+        return errors.callback_error_page(request, exc.kind)
+    login.sign_in(session, identity)
+    await rotate_session_id(request)
+    log.info("login ok")
+    return RedirectResponse(return_to, status_code=303)
+
+
+@router.post("/logout")
+async def logout(request: Request, session: Session):
+    await check_csrf(request, session)
+    session.clear()  # an emptied session: its record is deleted and the cookie expired
+    return RedirectResponse("/logged-out", status_code=303)
+
+
+@router.get("/logged-out", response_class=HTMLResponse)
+async def logged_out(request: Request):
+    return render(request, "logged_out.html")

@@ -1,0 +1,28 @@
+"""Home (the login button, or the profile once logged in) and the health check."""
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from ..sgid import login, profile
+from .rendering import render
+from .sessions import Session, store_is_reachable
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/", response_class=HTMLResponse)
+async def home(request: Request, session: Session):
+    settings = request.app.state.settings
+    user = login.current_user(
+        session, settings.session_idle_minutes * 60, settings.session_max_hours * 3600
+    )
+    fields = profile.present(user["data"]) if user else []
+    return render(request, "home.html", user=user, fields=fields)
+
+
+@router.get("/healthz")
+async def healthz(request: Request):
+    ok = await store_is_reachable(request.app)
+    return JSONResponse(
+        {"status": "ok" if ok else "degraded", "session_store": ok}, status_code=200 if ok else 503
+    )

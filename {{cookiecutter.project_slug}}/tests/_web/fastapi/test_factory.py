@@ -1,0 +1,122 @@
+"""The FastAPI app factory, in process through Starlette's TestClient: routes, the session
+cookie, refusals and error pages as FastAPI produces them."""
+
+import dataclasses
+
+import pytest
+from fastapi.testclient import TestClient
+
+from {{ cookiecutter.package_name }}.config import ConfigError, load_settings
+from {{ cookiecutter.package_name }}.web import create_app
+from {{ cookiecutter.package_name }}.web.server import dev_command, production_command
+
+
+@pytest.fixture
+def settings(app_env, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the SQLite store, if any, goes in a scratch directory
+    return load_settings(app_env)
+
+
+@pytest.fixture
+def client(settings):
+    # As a context manager: one event loop for the whole test, as under uvicorn.
+    with TestClient(create_app(settings), follow_redirects=False) as client:
+        yield client
+
+
+def test_routes_and_methods(client):
+    assert client.get("/").status_code == 200
+    assert client.get("/login").status_code == 302
+    assert client.get("/callback").status_code == 400  # no state: refused, but routed
+    assert client.get("/logged-out").status_code == 200
+    assert client.get("/healthz").status_code == 200
+    for method, path in [("POST", "/"), ("POST", "/login"), ("POST", "/callback")]:
+        assert client.request(method, path).status_code == 405, (method, path)
+
+
+def test_no_api_schema_or_docs_pages(client):
+    for path in ("/docs", "/redoc", "/openapi.json"):
+        assert client.get(path).status_code == 404
+
+
+def test_session_cookie_in_development(client):
+    cookie = client.get("/login").headers["set-cookie"]
+    assert cookie.startswith("session=")
+    assert "; Path=/;" in cookie and "; HttpOnly" in cookie and "; SameSite=Lax" in cookie
+    assert "Secure" not in cookie  # plain http on localhost
+
+
+def test_session_cookie_in_production(settings):
+    # The production gate refuses the test settings; only the cookie is under test here.
+    production = dataclasses.replace(settings, app_env="production")
+    with TestClient(
+        create_app(production), base_url="https://testserver", follow_redirects=False
+    ) as client:
+        response = client.get("/login")
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith("__Host-session=")
+    assert "; Secure" in cookie and "; Path=/;" in cookie and "Domain" not in cookie
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_anonymous_pages_set_no_cookie(client):
+    for path in ("/", "/logged-out", "/healthz", "/static/app.css", "/no-such-page"):
+        assert "set-cookie" not in client.get(path).headers, path
+
+
+def test_a_planted_session_id_is_never_adopted(client):
+    client.cookies.set("session", "chosen-by-an-attacker")
+    cookie = client.get("/login").headers["set-cookie"]
+    assert not cookie.startswith("session=chosen-by-an-attacker")
+
+
+def test_logout_without_a_session_is_refused(client):
+    response = client.post("/logout", data={"csrf_token": "guess"})
+    assert response.status_code == 400 and "Your session has expired" in response.text
+
+
+def test_get_logout_is_a_friendly_405(client):
+    response = client.get("/logout")
+    assert response.status_code == 405 and "POST" in response.headers["allow"]
+    assert "This page cannot be used that way" in response.text
+
+
+def test_oversized_bodies_are_refused(client):
+    response = client.post("/logout", content=b"csrf_token=" + b"x" * 100_000)
+    assert response.status_code == 413
+
+
+def test_static_files_carry_the_headers_but_may_be_cached(client):
+    response = client.get("/static/app.css")
+    assert response.status_code == 200
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "Cache-Control" not in response.headers
+
+
+def test_an_unexpected_error_is_a_friendly_500_with_headers(settings):
+    app = create_app(settings)
+
+    @app.get("/boom")
+    async def boom():
+        raise RuntimeError("a bug")
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/boom")
+    assert response.status_code == 500
+    assert "Something went wrong" in response.text and "a bug" not in response.text
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_the_factory_refuses_bad_configuration(app_env):
+    with pytest.raises(ConfigError, match="SGID_REDIRECT_URI"):
+        create_app(load_settings({**app_env, "SGID_REDIRECT_URI": "not a url"}))
+
+
+def test_servers_hide_the_banner_and_the_query_logging_access_log():
+    production = production_command("127.0.0.1", "8000", "3")
+    development, _ = dev_command("127.0.0.1", 8000)
+    for command in (production, development):
+        assert "--no-server-header" in command and "--no-access-log" in command
+    assert production[production.index("--workers") + 1] == "3"
+    assert "--reload" in development and "--reload" not in production
