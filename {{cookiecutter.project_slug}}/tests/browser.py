@@ -1,6 +1,7 @@
 """What a browser does, step by step, in the contract tests."""
 
 import re
+import socket
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import requests
@@ -63,3 +64,24 @@ class Flow:
 
 def query(url: str) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+
+
+def raw_get(url: str, extra_header_lines: list[bytes] = ()) -> tuple[int, bytes]:
+    """GET with header bytes sent exactly as given (requests refuses CR, LF and non-Latin-1).
+
+    Returns the status code and the raw response head.
+    """
+    parts = urlsplit(url)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    head = [f"GET {path} HTTP/1.1".encode(), f"Host: {parts.netloc}".encode()]
+    head += [*extra_header_lines, b"Connection: close", b"", b""]
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+        sock.sendall(b"\r\n".join(head))
+        received = b""
+        while b"\r\n\r\n" not in received:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            received += chunk
+    status_line = received.split(b"\r\n", 1)[0].split()
+    return int(status_line[1]), received.split(b"\r\n\r\n", 1)[0]

@@ -27,6 +27,17 @@ PACKAGE = "{{ cookiecutter.package_name }}"
 CLIENT_ID = "contract-tests"
 DEFAULT_PERSONA = "denise"
 START_TIMEOUT = 20
+EXTRA_APPS = 4  # app instances with other settings (app_with); their callbacks are registered
+# Small limits on talking to sgID, so the timeout tests are quick (production: 3 s / 10 s / 15 s).
+CONNECT_TIMEOUT = 1.0
+READ_TIMEOUT = 1.5
+CALLBACK_DEADLINE = 2.0
+# Settings of a one-worker app instance (app_with) whose logins and sessions expire in seconds.
+SHORT_LIVED = {
+    "LOGIN_TTL_SECONDS": "2",
+    "SESSION_IDLE_MINUTES": "0.02",  # 1.2 s
+    "SGID_JWKS_REFRESH_COOLDOWN": "0.5",
+}
 
 
 def free_port() -> int:
@@ -101,8 +112,16 @@ def app_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def emulator(workdir, key_files, app_port):
+def extra_app_ports() -> list[int]:
+    return [free_port() for _ in range(EXTRA_APPS)]
+
+
+@pytest.fixture(scope="session")
+def emulator(workdir, key_files, app_port, extra_app_ports):
     port = free_port()
+    redirect_uris = []
+    for p in [app_port, *extra_app_ports]:
+        redirect_uris += ["--redirect-uri", f"http://127.0.0.1:{p}/callback"]
     process = subprocess.Popen(
         [
             sys.executable,
@@ -114,8 +133,7 @@ def emulator(workdir, key_files, app_port):
             CLIENT_ID,
             "--client-secret",
             "contract-secret",
-            "--redirect-uri",
-            f"http://127.0.0.1:{app_port}/callback",
+            *redirect_uris,
             "--client-public-key",
             str(key_files[1]),
             "--auto-approve",
@@ -182,26 +200,35 @@ def app_env(emulator, key_files, app_port, store_env) -> dict[str, str]:
         "SGID_SCOPES": DEFAULT_SCOPES,
         # One JWKS refetch per second at most, so key-rotation tests need not wait a minute.
         "SGID_JWKS_REFRESH_COOLDOWN": "1",
+        "SGID_CONNECT_TIMEOUT": str(CONNECT_TIMEOUT),
+        "SGID_READ_TIMEOUT": str(READ_TIMEOUT),
+        "SGID_CALLBACK_DEADLINE": str(CALLBACK_DEADLINE),
         **store_env,
     }
 
 
-@pytest.fixture(scope="session")
-def app_url(workdir, app_env, app_port) -> str:
-    log = (workdir / "app.log").open("w")
+def start_app(workdir: Path, env: dict[str, str], port: int, log_name: str, workers: str = "2"):
+    """The app under its production server; its stdout and stderr go to workdir/log_name."""
+    log = (workdir / log_name).open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", f"{PACKAGE}.serve"],
-        env={**app_env, "HOST": "127.0.0.1", "PORT": str(app_port), "WEB_CONCURRENCY": "2"},
+        env={**env, "HOST": "127.0.0.1", "PORT": str(port), "WEB_CONCURRENCY": workers},
         cwd=workdir,
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    url = f"http://127.0.0.1:{app_port}"
+    url = f"http://127.0.0.1:{port}"
     try:
         wait_for_http(f"{url}/healthz", process, "the app")
     except RuntimeError:
-        print((workdir / "app.log").read_text())
+        print((workdir / log_name).read_text())
         raise
+    return process, url
+
+
+@pytest.fixture(scope="session")
+def app_url(workdir, app_env, app_port) -> str:
+    process, url = start_app(workdir, app_env, app_port, "app.log")
     yield url
     stop(process)
 
@@ -209,6 +236,40 @@ def app_url(workdir, app_env, app_port) -> str:
 @pytest.fixture(scope="session")
 def app_log(workdir, app_url) -> Path:
     return workdir / "app.log"
+
+
+@pytest.fixture(scope="session")
+def app_with(workdir, app_env, extra_app_ports):
+    """Start another instance of the app with some settings changed; returns its base URL.
+
+    Its callback URL is registered with the emulator (up to EXTRA_APPS instances). The same
+    settings give the same instance; its log is workdir/app-<port>.log.
+    """
+    started: dict[tuple, str] = {}
+    processes = []
+    free = list(extra_app_ports)
+
+    def start(**overrides: str) -> str:
+        key = tuple(sorted(overrides.items()))
+        if key not in started:
+            port = free.pop(0)
+            env = {**app_env, "SGID_REDIRECT_URI": f"http://127.0.0.1:{port}/callback"}
+            process, url = start_app(
+                workdir, {**env, **overrides}, port, f"app-{port}.log", workers="1"
+            )
+            processes.append(process)
+            started[key] = url
+        return started[key]
+
+    yield start
+    for process in processes:
+        stop(process)
+
+
+@pytest.fixture
+def all_app_logs(workdir) -> list[Path]:
+    """Every log written by an app process in this session so far."""
+    return [workdir / "app.log", *sorted(workdir.glob("app-*.log"))]
 
 
 @pytest.fixture

@@ -31,6 +31,12 @@ MIN_SECRET_KEY_LENGTH = 32
 RANDOM_VALUE_COMMAND = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
 MAKE_DEV_KEY = f"python -m {__package__}.keys dev"
 FROM_PORTAL = "it is on your client's page in the sgID developer portal"
+# Limits on talking to sgID (seconds). The variables may only lower them (tests use small values):
+# the whole callback must end well before the production server's 30 s worker timeout.
+MAX_CONNECT_TIMEOUT = 3.0
+MAX_READ_TIMEOUT = 10.0
+MAX_CALLBACK_DEADLINE = 15.0
+MAX_LOGIN_TTL = 600  # seconds from "Log in" to the callback
 
 
 class ConfigError(Exception):
@@ -47,9 +53,13 @@ class Settings:
     sgid_hostname: str
     sgid_redirect_uri: str
     sgid_scopes: tuple[str, ...]
-    session_idle_minutes: int
-    session_max_hours: int
-    jwks_refresh_cooldown: int
+    session_idle_minutes: float
+    session_max_hours: float
+    jwks_refresh_cooldown: float
+    sgid_connect_timeout: float
+    sgid_read_timeout: float
+    sgid_callback_deadline: float
+    login_ttl: int
 {%- if cookiecutter.session_store == "database" %}
     database_url: str
 {%- elif cookiecutter.session_store == "redis" %}
@@ -78,10 +88,26 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         sgid_hostname=_url(env, "SGID_HOSTNAME", DEFAULT_SGID_HOSTNAME).rstrip("/"),
         sgid_redirect_uri=_url(env, "SGID_REDIRECT_URI", None),
         sgid_scopes=_scopes(env.get("SGID_SCOPES", DEFAULT_SCOPES)),
-        session_idle_minutes=env.integer("SESSION_IDLE_MINUTES", default=30, low=1, high=24 * 60),
-        session_max_hours=env.integer("SESSION_MAX_HOURS", default=12, low=1, high=24 * 7),
-        jwks_refresh_cooldown=env.integer(
+        # Fractions are allowed so tests can use seconds.
+        session_idle_minutes=env.number("SESSION_IDLE_MINUTES", default=30, low=0.01, high=24 * 60),
+        session_max_hours=env.number("SESSION_MAX_HOURS", default=12, low=0.0003, high=24 * 7),
+        jwks_refresh_cooldown=env.number(
             "SGID_JWKS_REFRESH_COOLDOWN", default=60, low=0, high=3600
+        ),
+        sgid_connect_timeout=env.number(
+            "SGID_CONNECT_TIMEOUT", default=MAX_CONNECT_TIMEOUT, low=0.1, high=MAX_CONNECT_TIMEOUT
+        ),
+        sgid_read_timeout=env.number(
+            "SGID_READ_TIMEOUT", default=MAX_READ_TIMEOUT, low=0.1, high=MAX_READ_TIMEOUT
+        ),
+        sgid_callback_deadline=env.number(
+            "SGID_CALLBACK_DEADLINE",
+            default=MAX_CALLBACK_DEADLINE,
+            low=0.1,
+            high=MAX_CALLBACK_DEADLINE,
+        ),
+        login_ttl=env.integer(
+            "LOGIN_TTL_SECONDS", default=MAX_LOGIN_TTL, low=1, high=MAX_LOGIN_TTL
         ),
 {%- if cookiecutter.session_store == "database" %}
         database_url=env.get("DATABASE_URL", DEFAULT_DATABASE_URL),
@@ -205,6 +231,16 @@ class _Env:
         value = self.get(name, default)
         if value not in choices:
             raise ConfigError(f"{name}: {value!r} is not one of {', '.join(choices)}")
+        return value
+
+    def number(self, name: str, default: float, low: float, high: float) -> float:
+        raw = self.get(name, str(default))
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ConfigError(f"{name}: {raw!r} is not a number") from None
+        if not low <= value <= high:  # also refuses nan and inf
+            raise ConfigError(f"{name}: {value:g} is outside {low:g}..{high:g}")
         return value
 
     def integer(self, name: str, default: int, low: int, high: int) -> int:

@@ -24,6 +24,11 @@ CALLBACK_ERRORS = {
         "You did not log in",
         "You chose not to share your information, so you are not logged in.",
     ),
+    "failed": ErrorPage(
+        400,
+        "Singpass did not log you in",
+        "Singpass could not complete the login. Please try again.",
+    ),
     "refused": ErrorPage(
         502,
         "We could not confirm your login",

@@ -5,8 +5,8 @@ import time
 import pytest
 import requests
 
-from tests.browser import query
-from tests.conftest import DEFAULT_SCOPES
+from tests.browser import Flow, query
+from tests.conftest import DEFAULT_SCOPES, SHORT_LIVED
 
 ID_TOKEN_FAULTS = [
     "id_token.bad_signature",
@@ -20,11 +20,29 @@ ID_TOKEN_FAULTS = [
     "id_token.expired",
     "id_token.future_iat",
     "id_token.missing_sub",
+    "id_token.missing_iat",
+    "id_token.missing_exp",
+    "id_token.extra_aud",
+    "id_token.embedded_jwk",
 ]
-USERINFO_FAULTS = ["userinfo.sub_mismatch"]
+USERINFO_FAULTS = ["userinfo.sub_mismatch", "userinfo.401", "userinfo.wrong_shape"]
 if DEFAULT_SCOPES != "openid":  # openid-only logins get no encrypted data to corrupt
-    USERINFO_FAULTS += ["userinfo.wrong_key", "userinfo.tampered"]
-OUTAGES = ["token.500", "token.html", "token.invalid_json", "userinfo.500", "userinfo.invalid_json"]
+    USERINFO_FAULTS += ["userinfo.wrong_key", "userinfo.tampered", "userinfo.plain"]
+# sgID answers that are refusals of this login (a 4xx, or a 200 that cannot be right).
+TOKEN_REFUSALS = ["token.no_id_token", "token.401", "token.wrong_shape", "token.redirect"]
+OUTAGES = [
+    "token.500",
+    "token.html",
+    "token.invalid_json",
+    "token.garbage",
+    "token.oversized",
+    "userinfo.500",
+    "userinfo.invalid_json",
+    "userinfo.garbage",
+    "userinfo.oversized",
+]
+# What sgID or the emulator might say that must never reach a page: bodies, error texts, tokens.
+RAW_SGID_TEXT = ["fault", "not, valid json", "Service temporarily unavailable", "eyJ", "padding"]
 
 
 def assert_refused(response: requests.Response, status: int) -> None:
@@ -32,6 +50,27 @@ def assert_refused(response: requests.Response, status: int) -> None:
     assert "text/html" in response.headers["Content-Type"]
     assert "Traceback" not in response.text
     assert 'href="/"' in response.text  # a way forward
+    for text in RAW_SGID_TEXT:
+        assert text not in response.text, f"{text!r} from sgID reached the page"
+
+
+def test_state_mismatched(flow, browser, emulator):
+    callback = flow.authorize(browser, flow.start(browser))
+    code = query(callback)["code"]
+    response = browser.get(f"{flow.app_url}/callback", params={"code": code, "state": "x" * 43})
+    assert_refused(response, 400)
+    assert emulator.counts()["token"] == 0
+    assert not flow.is_logged_in(browser)
+
+
+def test_state_expired(app_with, browser, emulator):
+    """A login finished after the login TTL is refused (TTL of 2 s in this app instance)."""
+    flow = Flow(app_with(**SHORT_LIVED))
+    callback = flow.authorize(browser, flow.start(browser))
+    time.sleep(2.1)
+    assert_refused(browser.get(callback, allow_redirects=False), 400)
+    assert emulator.counts()["token"] == 0
+    assert not flow.is_logged_in(browser)
 
 
 def test_state_missing(flow, browser, emulator):
@@ -58,8 +97,10 @@ def test_state_from_another_browser_is_refused(flow, browser, emulator):
 def test_callback_without_a_session_cookie(flow, browser, emulator):
     callback = flow.authorize(browser, flow.start(browser))
     before = emulator.counts()["token"]
-    assert_refused(requests.get(callback, allow_redirects=False, timeout=10), 400)
+    response = requests.get(callback, allow_redirects=False, timeout=10)
+    assert_refused(response, 400)
     assert emulator.counts()["token"] == before
+    assert "Set-Cookie" not in response.headers, "a stray callback created a session"
 
 
 def test_replayed_callback_is_refused_and_keeps_the_session(flow, browser, emulator):
@@ -83,23 +124,49 @@ def test_code_from_another_login_is_refused(flow, browser):
     assert not flow.is_logged_in(browser)
 
 
-@pytest.mark.parametrize(
-    "params",
-    [
-        [("code", "a"), ("code", "b"), ("state", "s")],
-        [("code", "a"), ("state", "s"), ("state", "t")],
-        [("code", "x" * 100_000), ("state", "s")],
-        [("code", "a"), ("error", "access_denied"), ("state", "s")],
-        [("state", "s")],
-    ],
-    ids=["duplicate-code", "duplicate-state", "oversized-code", "code-and-error", "neither"],
-)
-def test_malformed_callbacks_are_refused(flow, browser, emulator, params):
-    flow.start(browser)
-    before = emulator.counts()["token"]
+# Each is built from this browser's real code and state, so only the malformation can refuse it.
+MALFORMED = {
+    "duplicate-code": lambda c, s: [("code", c), ("code", c), ("state", s)],
+    "duplicate-state": lambda c, s: [("code", c), ("state", s), ("state", s)],
+    "oversized-code": lambda c, s: [("code", c + "x" * 100_000), ("state", s)],
+    "oversized-state": lambda c, s: [("code", c), ("state", s + "x" * 5_000)],
+    "code-and-error": lambda c, s: [("code", c), ("error", "access_denied"), ("state", s)],
+    "neither": lambda c, s: [("state", s)],
+    "nul-byte": lambda c, s: [("code", c + "\x00"), ("state", s)],
+    "empty-code": lambda c, s: [("code", ""), ("state", s)],
+    "no-state": lambda c, s: [("code", c)],
+    "empty-state": lambda c, s: [("code", c), ("state", "")],
+}
+
+
+@pytest.mark.parametrize("name", MALFORMED)
+def test_malformed_callbacks_are_refused(flow, browser, emulator, name):
+    real = query(flow.authorize(browser, flow.start(browser)))
+    params = MALFORMED[name](real["code"], real["state"])
     response = browser.get(f"{flow.app_url}/callback", params=params)
     assert response.status_code in (400, 414, 431)
-    assert emulator.counts()["token"] == before
+    assert "Traceback" not in response.text
+    assert emulator.counts()["token"] == 0
+    assert not flow.is_logged_in(browser)
+
+
+@pytest.mark.parametrize(
+    "query_string", ["code=%zz&state=%", "code=%C0%AF&state=%FF%FE", "code=a&state=s&state"]
+)
+def test_broken_percent_encoding_is_refused(flow, browser, emulator, query_string):
+    flow.start(browser)
+    response = browser.get(f"{flow.app_url}/callback?{query_string}", allow_redirects=False)
+    assert response.status_code == 400
+    assert "Traceback" not in response.text
+    assert emulator.counts()["token"] == 0
+
+
+def test_callback_by_post_is_refused(flow, browser, emulator):
+    callback = flow.authorize(browser, flow.start(browser))
+    response = browser.post(callback, data=query(callback), allow_redirects=False)
+    assert 400 <= response.status_code < 500 and "Traceback" not in response.text
+    assert emulator.counts()["token"] == 0
+    assert not flow.is_logged_in(browser)
 
 
 def test_denied_consent_shows_a_friendly_page(flow, browser, emulator):
@@ -115,6 +182,28 @@ def test_denied_consent_shows_a_friendly_page(flow, browser, emulator):
     assert_refused(response, 403)
     assert "<script>alert(1)</script>" not in response.text
     assert emulator.counts()["token"] == 0
+    # The attempt was used up: the same state cannot be used again.
+    again = browser.get(
+        f"{flow.app_url}/callback", params={"error": "access_denied", "state": state}
+    )
+    assert_refused(again, 400)
+
+
+@pytest.mark.parametrize("error", ["login_required", "server_error", "<b>x</b>"])
+def test_other_sgid_errors_show_an_escaped_page(flow, browser, emulator, error):
+    state = query(flow.start(browser))["state"]
+    response = browser.get(
+        f"{flow.app_url}/callback",
+        params={
+            "error": error,
+            "error_description": "<img src=x onerror=alert(1)>",
+            "state": state,
+        },
+    )
+    assert_refused(response, 400)
+    assert "<img src=x" not in response.text and "<b>x</b>" not in response.text
+    assert emulator.counts()["token"] == 0
+    assert not flow.is_logged_in(browser)
 
 
 @pytest.mark.parametrize("fault", ID_TOKEN_FAULTS + USERINFO_FAULTS)
@@ -124,11 +213,21 @@ def test_bad_tokens_and_userinfo_are_refused(flow, browser, emulator, fault):
     assert not flow.is_logged_in(browser)
 
 
+@pytest.mark.parametrize("fault", TOKEN_REFUSALS)
+def test_bad_token_answers_are_refused(flow, browser, emulator, fault):
+    emulator.faults(fault)
+    assert_refused(flow.log_in(browser), 502)
+    assert not flow.is_logged_in(browser)
+    assert emulator.counts()["token"] == 1  # never retried with the same code
+    assert emulator.counts()["userinfo"] == 0
+
+
 @pytest.mark.parametrize("fault", OUTAGES)
 def test_sgid_errors_give_a_service_unavailable_page(flow, browser, emulator, fault):
     emulator.faults(fault)
     assert_refused(flow.log_in(browser), 503)
     assert not flow.is_logged_in(browser)
+    assert emulator.counts()["token"] == 1  # never retried with the same code
 
 
 def test_signing_key_rotation_keeps_logins_working(flow, browser, emulator):

@@ -92,3 +92,26 @@ def test_bad_values_are_refused(env, changes, expected):
 )
 def test_production_gate(production, changes, expected):
     assert refusal({**production, **changes}).startswith(expected)
+
+
+def test_limits_on_sgid_calls_default_to_production_values(env):
+    settings = load_settings(env)
+    assert (settings.sgid_connect_timeout, settings.sgid_read_timeout) == (3.0, 10.0)
+    assert settings.sgid_callback_deadline == 15.0  # below gunicorn's 30 s worker timeout
+    assert settings.login_ttl == 600
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"SGID_CONNECT_TIMEOUT": "5"},
+        {"SGID_READ_TIMEOUT": "30"},
+        {"SGID_CALLBACK_DEADLINE": "31"},
+        {"SGID_CALLBACK_DEADLINE": "nan"},
+        {"LOGIN_TTL_SECONDS": "3600"},
+        {"SESSION_IDLE_MINUTES": "0"},
+    ],
+)
+def test_limits_can_only_be_lowered(env, changes):
+    name = next(iter(changes))
+    assert refusal({**env, **changes}).startswith(f"{name}: ")

@@ -9,7 +9,8 @@ It wraps the official SDK (sgid-client 0.3.0) and routes around its known defect
 4. parseData never parses JSON objects               -> the catalog parses values (profile.py)
 5. callback() returns three values                   -> we do not call it (see 6)
 6. no timeout on any HTTP call                       -> our own requests.Session with timeouts,
-                                                        no redirects followed, bounded bodies
+                                                        no redirects followed, bounded bodies,
+                                                        and one deadline for the whole callback
 7. zero exp leeway; trailing-slash hostname          -> hostname normalised in config; iat checked
 8. pinned dependencies with CVEs                     -> overridden in pyproject.toml
 9. state is not checked                              -> login.py binds state to the session
@@ -20,6 +21,7 @@ the ID token claim checks (validate_id_token), given our own key verifier.
 """
 
 import base64
+import contextvars
 import json
 import logging
 import secrets
@@ -37,10 +39,18 @@ log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT = 3.0  # seconds to open a connection to sgID
 READ_TIMEOUT = 10.0  # seconds between bytes from sgID
+CALLBACK_DEADLINE = 15.0  # seconds for token + JWKS + userinfo together
+LOGIN_TTL = 600  # seconds from "Log in" to the callback
 MAX_RESPONSE_BYTES = 1_000_000  # sgID answers are a few kB; anything huge is refused
 CLOCK_SKEW = 60  # seconds of leeway for iat in the future
 KEY_ALGS = ["RSA-OAEP-256", "A256GCM"]  # userinfo `key`, as sgID sends it
 DATA_ALGS = ["A128GCMKW", "A128GCM"]  # userinfo `data` fields
+
+
+# When the current callback must be done by (time.monotonic()); per request, so safe across threads.
+_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "sgid_deadline", default=None
+)
 
 
 class SgidError(Exception):
@@ -78,6 +88,8 @@ class SgidAdapter:
         scopes: tuple[str, ...],
         jwks_refresh_cooldown: float = 60.0,
         timeouts: tuple[float, float] = (CONNECT_TIMEOUT, READ_TIMEOUT),
+        callback_deadline: float = CALLBACK_DEADLINE,
+        login_ttl: int = LOGIN_TTL,
     ):
         self._sdk = SgidClient(
             client_id=client_id,
@@ -95,11 +107,29 @@ class SgidAdapter:
         self._http = requests.Session()
         self._http.headers["User-Agent"] = "sgid-relying-party"
         self._timeouts = timeouts
+        self._callback_deadline = callback_deadline
+        self.login_ttl = login_ttl  # read by login.py
         self._keys = _JwksVerifier(
             f"{self.issuer}/.well-known/jwks.json", self._get, jwks_refresh_cooldown
         )
         # The SDK's validate_id_token calls verifier.verify_jwt(); ours has timeouts and a cooldown.
         self._sdk.verifier = self._keys
+
+    @classmethod
+    def from_settings(cls, settings) -> "SgidAdapter":
+        """The adapter for a config.Settings; every framework builds it this way."""
+        return cls(
+            client_id=settings.sgid_client_id,
+            client_secret=settings.sgid_client_secret,
+            private_key=settings.sgid_private_key,
+            hostname=settings.sgid_hostname,
+            redirect_uri=settings.sgid_redirect_uri,
+            scopes=settings.sgid_scopes,
+            jwks_refresh_cooldown=settings.jwks_refresh_cooldown,
+            timeouts=(settings.sgid_connect_timeout, settings.sgid_read_timeout),
+            callback_deadline=settings.sgid_callback_deadline,
+            login_ttl=settings.login_ttl,
+        )
 
     def start_login(self) -> LoginStart:
         code_verifier, code_challenge = generate_pkce_pair(64)
@@ -111,6 +141,14 @@ class SgidAdapter:
         return LoginStart(url=url, state=state, nonce=nonce, code_verifier=code_verifier)
 
     def finish_login(self, *, code: str, code_verifier: str, nonce: str) -> Identity:
+        """Exchange the code (once, never retried) and read userinfo, all within the deadline."""
+        token = _deadline.set(time.monotonic() + self._callback_deadline)
+        try:
+            return self._finish_login(code=code, code_verifier=code_verifier, nonce=nonce)
+        finally:
+            _deadline.reset(token)
+
+    def _finish_login(self, *, code: str, code_verifier: str, nonce: str) -> Identity:
         tokens = self._post_json(
             f"{self.issuer}/oauth/token",
             {
@@ -142,7 +180,7 @@ class SgidAdapter:
         except SgidError:
             raise
         except Exception as exc:  # the SDK raises bare Exceptions with details we must not show
-            raise SgidError(f"ID token refused: {str(exc).splitlines()[0][:120]}") from None
+            raise SgidError(f"ID token refused: {_sdk_reason(exc)}") from None
         claims = _claims(id_token)
         if claims.get("iat", 0) > time.time() + CLOCK_SKEW:
             raise SgidError("ID token refused: iat is in the future")
@@ -188,13 +226,24 @@ class SgidAdapter:
             raise SgidError(f"{_path(url)} answered HTTP {response.status_code}", unavailable=True)
         return response.content
 
+    def _timeout(self, url: str) -> tuple[float, float]:
+        """The per-call timeouts, cut down to what is left of the callback's deadline."""
+        deadline = _deadline.get()
+        if deadline is None:
+            return self._timeouts
+        left = deadline - time.monotonic()
+        if left <= 0.05:
+            raise SgidError(f"{_path(url)} not called: login deadline passed", unavailable=True)
+        return (min(self._timeouts[0], left), min(self._timeouts[1], left))
+
     def _request(self, method: str, url: str, **kwargs) -> requests.Response:
+        timeout = self._timeout(url)
         started = time.monotonic()
         try:
             response = self._http.request(
                 method,
                 url,
-                timeout=self._timeouts,
+                timeout=timeout,
                 allow_redirects=False,
                 stream=True,
                 **kwargs,
@@ -318,6 +367,11 @@ def _claims(token: str) -> dict:
     except (IndexError, ValueError):
         return {}
     return claims if isinstance(claims, dict) else {}
+
+
+def _sdk_reason(exc: Exception) -> str:
+    """The SDK's message without what follows it: ". Expected <nonce>, received <value>"."""
+    return str(exc).splitlines()[0].split(". ", 1)[0][:120]
 
 
 def _safe_json(content: bytes) -> dict:

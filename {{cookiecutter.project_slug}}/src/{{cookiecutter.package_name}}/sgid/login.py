@@ -2,7 +2,7 @@
 
 Works on any dict-like session, so every web framework shares it. Each attempt is keyed by
 its own random `state`, so two tabs logging in at once both work; an attempt is used once
-and lives at most LOGIN_TTL seconds.
+and lives at most adapter.login_ttl seconds (10 minutes; LOGIN_TTL_SECONDS may lower it).
 """
 
 import time
@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from .adapter import Identity, SgidAdapter, SgidError
 from .redirects import safe_return_path
 
-LOGIN_TTL = 600  # seconds from "Log in" to the callback
 MAX_PENDING = 5  # abandoned attempts kept per session; the oldest is dropped first
 MAX_PARAM_LENGTH = 2048  # callback parameters are short; anything longer is hostile
 PENDING_KEY = "sgid_logins"
@@ -25,7 +24,7 @@ class CallbackError(Exception):
 
     def __init__(self, kind: str, reason: str):
         super().__init__(reason)
-        self.kind = kind  # invalid | expired | denied | refused | unavailable
+        self.kind = kind  # invalid | expired | denied | failed | refused | unavailable
         self.reason = reason  # safe to log: never a code, token or personal data
 
 
@@ -39,11 +38,11 @@ class Callback:
 def begin(session: MutableMapping, adapter: SgidAdapter, return_to: str | None) -> str:
     """Start a login: remember it in the session and return sgID's authorization URL."""
     start = adapter.start_login()
-    now = int(time.time())
+    now = time.time()
     pending = {
         state: attempt
         for state, attempt in _pending(session).items()
-        if now - attempt.get("started", 0) < LOGIN_TTL
+        if now - attempt.get("started", 0) < adapter.login_ttl
     }
     while len(pending) >= MAX_PENDING:
         pending.pop(min(pending, key=lambda s: pending[s].get("started", 0)))
@@ -59,13 +58,15 @@ def begin(session: MutableMapping, adapter: SgidAdapter, return_to: str | None) 
 
 
 def parse_callback(params: list[tuple[str, str]]) -> Callback:
-    """Check the callback's query parameters: each at most once, short, state always there."""
+    """Check the callback's query parameters: each at most once, short, printable, with state."""
     seen: dict[str, str] = {}
     for name, value in params:
         if name in seen:
             raise CallbackError("invalid", f"parameter {name[:20]!r} repeated")
         if len(value) > MAX_PARAM_LENGTH:
             raise CallbackError("invalid", f"parameter {name[:20]!r} too long")
+        if not value.isprintable():  # NUL, CR, LF and other control characters
+            raise CallbackError("invalid", f"parameter {name[:20]!r} has control characters")
         seen[name] = value
     state, code, error = seen.get("state"), seen.get("code"), seen.get("error")
     if not state:
@@ -85,15 +86,16 @@ def complete(
     """
     pending = _pending(session)
     attempt = pending.pop(callback.state, None)
-    session[PENDING_KEY] = pending
     if attempt is None:
+        # Nothing is written: a stray callback must not create a session.
         raise CallbackError("expired", "no login attempt with this state in this session")
-    if time.time() - attempt.get("started", 0) >= LOGIN_TTL:
-        raise CallbackError("expired", "login attempt older than LOGIN_TTL")
+    session[PENDING_KEY] = pending
+    if time.time() - attempt.get("started", 0) >= adapter.login_ttl:
+        raise CallbackError("expired", "login attempt older than the login TTL")
     if attempt.get("issuer") != adapter.issuer:
         raise CallbackError("expired", "login attempt started with another sgID issuer")
     if callback.error:
-        kind = "denied" if callback.error == "access_denied" else "refused"
+        kind = "denied" if callback.error == "access_denied" else "failed"
         raise CallbackError(kind, f"sgID answered error={callback.error[:40]!r}")
     try:
         identity = adapter.finish_login(
@@ -111,7 +113,7 @@ def sign_in(session: MutableMapping, identity: Identity) -> None:
     """
     pending = _pending(session)
     session.clear()
-    now = int(time.time())
+    now = time.time()
     session[USER_KEY] = {"sub": identity.sub, "data": identity.data, "since": now, "seen": now}
     if pending:
         session[PENDING_KEY] = pending
@@ -122,11 +124,11 @@ def current_user(session: MutableMapping, idle_seconds: int, max_seconds: int) -
     user = session.get(USER_KEY)
     if not isinstance(user, dict):
         return None
-    now = int(time.time())
+    now = time.time()
     if now - user.get("seen", 0) > idle_seconds or now - user.get("since", 0) > max_seconds:
         session.clear()
         return None
-    if now - user.get("seen", 0) >= TOUCH_EVERY:
+    if now - user.get("seen", 0) >= min(TOUCH_EVERY, idle_seconds / 4):
         session[USER_KEY] = {**user, "seen": now}
     return user
 

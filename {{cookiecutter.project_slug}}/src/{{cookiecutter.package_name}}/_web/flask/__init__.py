@@ -20,15 +20,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         MAX_CONTENT_LENGTH=64 * 1024,
         TEMPLATES_AUTO_RELOAD=not settings.production,
     )
-    app.extensions["sgid"] = SgidAdapter(
-        client_id=settings.sgid_client_id,
-        client_secret=settings.sgid_client_secret,
-        private_key=settings.sgid_private_key,
-        hostname=settings.sgid_hostname,
-        redirect_uri=settings.sgid_redirect_uri,
-        scopes=settings.sgid_scopes,
-        jwks_refresh_cooldown=settings.jwks_refresh_cooldown,
-    )
+    app.extensions["sgid"] = SgidAdapter.from_settings(settings)
     sessions.init_app(app, settings)
     security.init_app(app, settings)
     errors.init_app(app)

@@ -12,17 +12,39 @@ ID_TOKEN_FAULTS = (
     "id_token.expired",
     "id_token.future_iat",  # iat one hour ahead
     "id_token.missing_sub",
+    "id_token.missing_iat",
+    "id_token.missing_exp",
+    "id_token.extra_aud",  # aud = [client_id, "someone-else"]
+    "id_token.embedded_jwk",  # signed by a stranger key that the header carries as `jwk`
+    "id_token.no_kid",  # header without kid (with jwks.no_kid: sgID publishing keys without kid)
 )
 USERINFO_FAULTS = (
     "userinfo.sub_mismatch",
     "userinfo.wrong_key",  # block key encrypted to an RSA key the client does not hold
     "userinfo.tampered",  # one byte of a data JWE's ciphertext flipped
+    "userinfo.plain",  # data values in plain text instead of JWEs (an encryption downgrade)
 )
+TOKEN_FAULTS = ("token.no_id_token",)  # a 200 answer without id_token
+JWKS_FAULTS = ("jwks.no_kid",)  # keys published without kid
 ENDPOINTS = ("token", "userinfo", "jwks")
-ENDPOINT_MODES = ("500", "html", "invalid_json", "hang")
+# Whole-endpoint behaviours. "hang" waits hang_seconds and then answers normally, so a small
+# hang_seconds is a slow sgID and a large one a stalled sgID.
+ENDPOINT_MODES = (
+    "500",
+    "html",
+    "invalid_json",
+    "hang",
+    "401",  # HTTP 401 invalid_token with WWW-Authenticate
+    "garbage",  # HTTP 200 with random bytes that are not even UTF-8
+    "wrong_shape",  # HTTP 200 with valid JSON of the wrong shape: {"keys": "x"}
+    "redirect",  # HTTP 307 to another origin (must not be followed)
+    "oversized",  # HTTP 200 with a 2 MB JSON body
+)
 ENDPOINT_FAULTS = tuple(f"{ep}.{mode}" for ep in ENDPOINTS for mode in ENDPOINT_MODES)
 
-ALL_FAULTS: tuple[str, ...] = ID_TOKEN_FAULTS + USERINFO_FAULTS + ENDPOINT_FAULTS
+ALL_FAULTS: tuple[str, ...] = (
+    ID_TOKEN_FAULTS + USERINFO_FAULTS + TOKEN_FAULTS + JWKS_FAULTS + ENDPOINT_FAULTS
+)
 
 
 def check_faults(names) -> list[str]:
@@ -56,4 +78,10 @@ def apply_claim_faults(claims: dict, faults: frozenset[str]) -> dict:
         claims["exp"] = claims["iat"] + lifetime
     if "id_token.missing_sub" in faults:
         claims.pop("sub", None)
+    if "id_token.missing_iat" in faults:
+        claims.pop("iat", None)
+    if "id_token.missing_exp" in faults:
+        claims.pop("exp", None)
+    if "id_token.extra_aud" in faults:
+        claims["aud"] = [claims["aud"], "someone-else"]
     return claims

@@ -501,6 +501,24 @@ class Handler(BaseHTTPRequestHandler):
         if f"{endpoint}.invalid_json" in faults:
             self._send(200, b'{"error": "this is not, valid json', "application/json")
             return True
+        if f"{endpoint}.401" in faults:
+            challenge = (("WWW-Authenticate", 'Bearer error="invalid_token"'),)
+            self._json(401, {"error": "invalid_token", "error_description": "fault"}, challenge)
+            return True
+        if f"{endpoint}.garbage" in faults:
+            self._send(
+                200, b"\xff\xfe\x00garbage" + secrets.token_bytes(64), "application/octet-stream"
+            )
+            return True
+        if f"{endpoint}.wrong_shape" in faults:
+            self._json(200, {"keys": "x"})
+            return True
+        if f"{endpoint}.redirect" in faults:
+            self._send(307, b"", "text/plain", (("Location", "https://evil.example/steal"),))
+            return True
+        if f"{endpoint}.oversized" in faults:
+            self._send(200, b'{"padding": "' + b"x" * 2_000_000 + b'"}', "application/json")
+            return True
         if f"{endpoint}.hang" in faults:
             time.sleep(hang)
         return False
@@ -517,7 +535,9 @@ class Handler(BaseHTTPRequestHandler):
         emu.count("jwks")
         if self._endpoint_faults("jwks"):
             return
-        self._send(200, emu.keys.jwks_body, "application/json")
+        faults, _ = emu.snapshot()
+        body = emu.keys.jwks_without_kid() if "jwks.no_kid" in faults else emu.keys.jwks_body
+        self._send(200, body, "application/json")
 
     def css(self) -> None:
         self._send(200, pages.CSS.encode(), "text/css; charset=utf-8")
@@ -738,21 +758,21 @@ class Handler(BaseHTTPRequestHandler):
             claims["nonce"] = req.nonce
         id_token = make_id_token(emu.keys, apply_claim_faults(claims, faults), faults)
         access_token = secrets.token_urlsafe(32)
+        answer = {
+            "access_token": access_token,
+            "id_token": id_token,
+            "token_type": "Bearer",
+            "expires_in": int(emu.settings.token_ttl),
+            "scope": " ".join(req.scopes),
+        }
+        if "token.no_id_token" in faults:
+            del answer["id_token"]
         with emu.lock:
             emu.state.tokens[access_token] = AccessGrant(
                 client.client_id, grant.persona, req.scopes, sub, now + emu.settings.token_ttl
             )
             grant.access_token = access_token
-        self._json(
-            200,
-            {
-                "access_token": access_token,
-                "id_token": id_token,
-                "token_type": "Bearer",
-                "expires_in": int(emu.settings.token_ttl),
-                "scope": " ".join(req.scopes),
-            },
-        )
+        self._json(200, answer)
 
     def userinfo(self) -> None:
         emu = self.server.emulator

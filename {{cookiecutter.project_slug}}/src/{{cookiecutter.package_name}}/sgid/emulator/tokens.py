@@ -90,6 +90,10 @@ class KeyRing:
     def _render(self) -> bytes:
         return json.dumps({"keys": [k.public_jwk for k in self._keys]}).encode()
 
+    def jwks_without_kid(self) -> bytes:
+        keys = [{n: v for n, v in k.public_jwk.items() if n != "kid"} for k in self._keys]
+        return json.dumps({"keys": keys}).encode()
+
     @property
     def current(self) -> SigningKey:
         return self._keys[-1]
@@ -123,6 +127,12 @@ def make_id_token(keys: KeyRing, claims: dict, faults: frozenset[str] = frozense
     if "id_token.unknown_kid" in faults:
         key = keys.stranger()
         header["kid"] = secrets.token_hex(8)
+    if "id_token.embedded_jwk" in faults:
+        # The attacker's own key, offered in the header under the real kid.
+        key = keys.stranger()
+        header["jwk"] = {n: v for n, v in key.public_jwk.items() if n != "kid"}
+    if "id_token.no_kid" in faults:
+        del header["kid"]
     if "id_token.alg_none" in faults:
         header = {"alg": "none", "typ": "JWT"}
         return f"{b64u_json(header)}.{b64u_json(claims)}."
@@ -185,6 +195,8 @@ def encrypt_userinfo(
     target = stranger_key if ("userinfo.wrong_key" in faults and stranger_key) else client_key
     key = jwe_rsa_oaep_256(target, block_jwk)
     data = {scope: jwe_a128gcmkw(block_key, value.encode()) for scope, value in values.items()}
+    if "userinfo.plain" in faults:
+        data = dict(values)
     if "userinfo.tampered" in faults and data:
         first = next(iter(data))
         data[first] = _flip_ciphertext_byte(data[first])

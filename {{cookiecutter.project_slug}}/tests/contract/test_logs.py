@@ -1,0 +1,46 @@
+"""Logs and pages never hold a code, token, verifier, secret or personal data.
+
+Runs a full login of a person with an NRIC and a round of failures, then reads every log the
+app processes wrote in this test session (earlier tests add theirs too).
+"""
+
+import re
+
+import requests
+
+from tests.browser import query
+from tests.conftest import personas
+
+# Codes, tokens, states, nonces and verifiers are long runs of URL-safe characters; nothing the
+# app should log looks like that.
+LONG_TOKEN = re.compile(r"[A-Za-z0-9_-]{32,}")
+DEV_SERVER_BANNERS = ["development server", "Running on http", "Debugger is active"]
+
+
+def test_logs_hold_no_codes_tokens_secrets_or_personal_data(flow, emulator, all_app_logs):
+    people = personas()
+    browser = requests.Session()
+    authorize_url = flow.start(browser)
+    state, nonce = query(authorize_url)["state"], query(authorize_url)["nonce"]
+    callback = flow.authorize(browser, authorize_url, "jose")
+    code = query(callback)["code"]
+    assert browser.get(callback, allow_redirects=False).status_code == 303
+    pages = [browser.get(f"{flow.app_url}/").text]
+    browser.get(callback, allow_redirects=False)  # a replay
+    for fault in ("id_token.bad_signature", "userinfo.sub_mismatch", "token.500", "token.html"):
+        emulator.faults(fault)
+        pages.append(flow.log_in(requests.Session(), "jose").text)
+    emulator.faults()
+    text = "\n".join(path.read_text(errors="replace") for path in all_app_logs)
+    assert "login failed" in text and "login ok" in text  # the log is the one we think
+    for secret in [code, state, nonce, "contract-secret", "eyJ", "fault switch", "<html"]:
+        assert secret not in text, f"{secret[:12]!r}... is in the app log"
+    for person in people.values():
+        for value in [person["name"], person["data"].get("myinfo.nric_number", "")]:
+            assert not value or value not in text, f"personal data of {person['id']} logged"
+    assert not LONG_TOKEN.search(text), LONG_TOKEN.search(text)
+    assert "Traceback" not in text
+    for banner in DEV_SERVER_BANNERS:
+        assert banner not in text, "the app is not running under its production server"
+    for page in pages[1:]:  # error pages: no token, code or sgID text either
+        assert code not in page and "eyJ" not in page and "fault switch" not in page

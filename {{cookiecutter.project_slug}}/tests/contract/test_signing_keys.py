@@ -1,0 +1,66 @@
+"""sgID's signing keys: rotation keeps logins working; unknown keys are refetched rarely.
+
+These run on a one-worker app instance, so "at most one JWKS fetch per cooldown" is exact
+(its SGID_JWKS_REFRESH_COOLDOWN is 0.5 s).
+"""
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+
+from tests.browser import Flow
+from tests.conftest import SHORT_LIVED
+
+COOLDOWN = float(SHORT_LIVED["SGID_JWKS_REFRESH_COOLDOWN"]) + 0.1
+
+
+@pytest.fixture
+def single(app_with, emulator) -> Flow:
+    """The one-worker app, with its JWKS cache warm and its refetch cooldown over."""
+    flow = Flow(app_with(**SHORT_LIVED))
+    if flow.log_in(requests.Session()).status_code != 303:  # a new key seen within the cooldown
+        time.sleep(COOLDOWN)
+        assert flow.log_in(requests.Session()).status_code == 303
+    time.sleep(COOLDOWN)
+    emulator.admin("POST", "reset")
+    return flow
+
+
+def test_unknown_kid_is_refetched_once_then_refused(single, emulator):
+    emulator.faults("id_token.unknown_kid")
+    with ThreadPoolExecutor(4) as pool:  # all within one cooldown
+        statuses = list(pool.map(lambda _: single.log_in(requests.Session()).status_code, range(4)))
+    assert statuses == [502] * 4
+    # One refetch for the unknown kid, then the cooldown holds back the rest (no fetch flood).
+    assert emulator.counts()["jwks"] == 1
+
+
+@pytest.mark.parametrize("mode", ["wrong_shape", "garbage", "500"])
+def test_bad_jwks_document_keeps_the_cached_keys(single, emulator, mode):
+    emulator.faults(f"jwks.{mode}", "id_token.unknown_kid")
+    assert single.log_in(requests.Session()).status_code in (502, 503)
+    assert emulator.counts()["jwks"] == 1
+    emulator.faults(f"jwks.{mode}")  # tokens signed with the known key still verify
+    assert single.log_in(requests.Session()).status_code == 303
+
+
+def test_rotation_just_before_signing(single, emulator):
+    emulator.rotate_key(keep_old=False)
+    assert single.log_in(requests.Session()).status_code == 303
+    assert emulator.counts()["jwks"] == 1
+
+
+def test_key_without_kid_is_used_when_it_is_the_only_one(single, emulator):
+    emulator.faults("jwks.no_kid", "id_token.no_kid")
+    assert single.log_in(requests.Session()).status_code == 303
+
+
+def test_keys_without_kid_are_refused_when_there_are_several(single, emulator):
+    """Pinned choice (checklist 2.15): with several keys and no kid, refuse rather than guess."""
+    emulator.rotate_key(keep_old=True)
+    assert single.log_in(requests.Session()).status_code == 303  # both keys cached, with kids
+    time.sleep(COOLDOWN)
+    emulator.faults("jwks.no_kid", "id_token.no_kid")
+    assert single.log_in(requests.Session()).status_code == 502
