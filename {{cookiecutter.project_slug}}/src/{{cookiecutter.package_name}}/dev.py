@@ -6,6 +6,7 @@ Reads .env; the app listens where SGID_REDIRECT_URI points (http://localhost:800
 and the emulator where SGID_HOSTNAME points (http://localhost:5156).
 """
 
+import signal
 import subprocess
 import sys
 from urllib.parse import urlsplit
@@ -47,14 +48,22 @@ def main() -> int:
     app_home = f"{app_url.scheme}://{app_url.netloc}/"
     print(f"\n  App:      {app_home}\n  Emulator: {settings.sgid_hostname}/v2\n", flush=True)
     command, env = dev_command(app_url.hostname or "127.0.0.1", app_url.port or 8000)
+    # SIGTERM (a process manager, an IDE, the tests) stops both servers as Ctrl+C does, instead
+    # of leaving them running without this process.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    server = subprocess.Popen(command, env=env)
     try:
-        return subprocess.call(command, env=env)
+        return server.wait()
     except KeyboardInterrupt:
         return 0
     finally:
-        if emulator is not None:
-            emulator.terminate()
-            emulator.wait(timeout=5)
+        for process in (server, emulator):
+            if process is not None and process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    process.kill()
 
 
 if __name__ == "__main__":
