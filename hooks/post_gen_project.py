@@ -32,6 +32,14 @@ STORE_ONLY_PATHS = {
     "redis": [],
 }
 
+# Files only some frameworks need, in the same form. Django renders its own templates (Django
+# template language, in its web/) and has a manage command; the others share the Jinja pages.
+FRAMEWORK_ONLY_PATHS = {
+    "django": ["src/{package}/manage.py"],
+    "fastapi": ["src/{package}/templates"],
+    "flask": ["src/{package}/templates"],
+}
+
 STORE_ENV_LINES = {
     "database": [
         "# Session store: a SQLite file by default; any SQLAlchemy URL (e.g. PostgreSQL) works",
@@ -55,7 +63,8 @@ OUTPUT_TAIL_LINES = 20
 
 def prune(project: Path, package: str, framework: str, session_store: str) -> None:
     keep_chosen_framework(project, package, framework)
-    remove_other_stores_files(project, package, session_store)
+    remove_others_files(project, package, FRAMEWORK_ONLY_PATHS, framework)
+    remove_others_files(project, package, STORE_ONLY_PATHS, session_store)
 
 
 def keep_chosen_framework(project: Path, package: str, framework: str) -> None:
@@ -72,12 +81,15 @@ def keep_chosen_framework(project: Path, package: str, framework: str) -> None:
         shutil.rmtree(source)
 
 
-def remove_other_stores_files(project: Path, package: str, session_store: str) -> None:
-    needed = {path.format(package=package) for path in STORE_ONLY_PATHS.get(session_store, [])}
-    for store, paths in STORE_ONLY_PATHS.items():
+def remove_others_files(
+    project: Path, package: str, table: dict[str, list[str]], chosen: str
+) -> None:
+    """Remove the paths that `table` lists for other choices and not for the chosen one."""
+    needed = {path.format(package=package) for path in table.get(chosen, [])}
+    for choice, paths in table.items():
         for path in paths:
             relative = path.format(package=package)
-            if store != session_store and relative not in needed:
+            if choice != chosen and relative not in needed:
                 remove(project / relative)
 
 

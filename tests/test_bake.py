@@ -142,6 +142,11 @@ def test_only_the_chosen_options_files_remain(baked, post_gen):
         for path in paths:
             kept = (project / path.format(package=package.name)).exists()
             assert kept == (store == answers["session_store"]), path
+    framework_paths = post_gen.FRAMEWORK_ONLY_PATHS
+    needed = set(framework_paths[answers["framework"]])
+    for path in {path for paths in framework_paths.values() for path in paths}:
+        kept = (project / path.format(package=package.name)).exists()
+        assert kept == (path in needed), path
 
 
 # --- the prune table names real files -------------------------------------------------------
@@ -154,6 +159,13 @@ def test_every_store_only_path_exists_before_pruning(post_gen, bake_without_hook
     package = project.name.replace("-", "_")
     for path in post_gen.STORE_ONLY_PATHS[store]:
         assert (project / path.format(package=package)).exists(), path
+
+
+@pytest.mark.parametrize("framework", TEMPLATE["framework"])
+def test_every_framework_only_path_exists_before_pruning(post_gen, baked_default, framework):
+    package = baked_default.name.replace("-", "_")
+    for path in post_gen.FRAMEWORK_ONLY_PATHS[framework]:
+        assert (baked_default / path.format(package=package)).exists(), path
 
 
 @pytest.mark.parametrize("framework", TEMPLATE["framework"])

@@ -360,6 +360,7 @@ def tree(root: Path) -> dict[str, bytes]:
 
 def test_the_prune_tables_cover_every_choice(post_gen):
     assert set(post_gen.STORE_ONLY_PATHS) == set(TEMPLATE["session_store"])
+    assert set(post_gen.FRAMEWORK_ONLY_PATHS) == set(TEMPLATE["framework"])
     assert set(post_gen.STORE_ENV_LINES) == set(TEMPLATE["session_store"])
 
 
@@ -378,6 +379,18 @@ def test_prune_keeps_the_cookie_stores_own_files(post_gen, tmp_path):
     post_gen.prune(project, "pkg", "other", "cookie")
     assert "src/pkg/cookie_crypto.py" in tree(project)
     assert tree(project)["src/pkg/web/__init__.py"] == b"other"
+
+
+def test_prune_keeps_only_the_chosen_frameworks_own_files(post_gen, tmp_path):
+    project = fake_project(tmp_path)
+    touch(project / "src/pkg/manage.py")
+    touch(project / "src/pkg/templates/home.html")
+    touch(project / "src/pkg/_web/django/__init__.py", "django")
+    post_gen.prune(project, "pkg", "django", "redis")
+    assert "src/pkg/manage.py" in tree(project)
+    assert not (project / "src/pkg/templates").exists()
+    post_gen.prune(fake_project(tmp_path / "flask"), "pkg", "flask", "redis")
+    assert not (tmp_path / "flask/src/pkg/manage.py").exists()
 
 
 def test_prune_is_idempotent_and_tolerates_missing_paths(post_gen, tmp_path):

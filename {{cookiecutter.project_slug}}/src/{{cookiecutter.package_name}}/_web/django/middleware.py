@@ -1,0 +1,56 @@
+"""Small middleware: the shared security headers, the shared CSRF field name, friendly 405s."""
+
+from django.conf import settings
+from django.http import HttpResponseNotAllowed
+
+from ..errors import http_error_page
+from ..security_headers import security_headers as headers_for
+
+# Django's form field for the CSRF token; the shared page contract posts it as csrf_token.
+CSRF_FIELD = "csrf_token"
+
+
+def security_headers(get_response):
+    """The headers every framework sends (security_headers.py), on every response."""
+    production = settings.PRODUCTION
+
+    def middleware(request):
+        response = get_response(request)
+        for name, value in headers_for(request.path, production).items():
+            response.setdefault(name, value)
+        return response
+
+    return middleware
+
+
+def csrf_token_field(get_response):
+    """Hand the form's csrf_token to Django's own CSRF check, which does all the checking.
+
+    CsrfViewMiddleware reads the field csrfmiddlewaretoken, else the X-CSRFToken header; the
+    pages of every framework post csrf_token, so its value is passed on as that header.
+    """
+
+    def middleware(request):
+        if request.method == "POST" and settings.CSRF_HEADER_NAME not in request.META:
+            token = request.POST.get(CSRF_FIELD)
+            if token:
+                request.META[settings.CSRF_HEADER_NAME] = token
+        return get_response(request)
+
+    return middleware
+
+
+def friendly_method_not_allowed(get_response):
+    """require_GET and friends answer 405 with an empty body; show the friendly page instead."""
+
+    def middleware(request):
+        response = get_response(request)
+        if isinstance(response, HttpResponseNotAllowed):
+            from .errors import render_error
+
+            page = render_error(request, http_error_page(405))
+            page["Allow"] = response["Allow"]
+            return page
+        return response
+
+    return middleware

@@ -1,0 +1,32 @@
+"""Home (the login button, or the profile once logged in) and the health check."""
+
+from django.conf import settings
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from ..config import APP_NAME
+from ..sgid import login, profile
+from .sessions import store_is_reachable
+
+
+def page_context(request) -> dict:
+    """What every page gets. Django adds csrf_token, lazily: anonymous pages make no session."""
+    return {"app_name": APP_NAME}
+
+
+@require_safe
+def home(request):
+    app = settings.APP_SETTINGS
+    user = login.current_user(
+        request.session, app.session_idle_minutes * 60, app.session_max_hours * 3600
+    )
+    fields = profile.present(user["data"]) if user else []
+    return render(request, "home.html", {"user": user, "fields": fields})
+
+
+@require_safe
+def healthz(request):
+    ok = store_is_reachable()
+    body = {"status": "ok" if ok else "degraded", "session_store": ok}
+    return JsonResponse(body, status=200 if ok else 503)

@@ -1,0 +1,57 @@
+"""How Django is served: gunicorn in production, Django's runserver in development.
+
+serve.py and dev.py call these; they are the only framework-specific part of those commands.
+"""
+
+import os
+import sys
+
+from ..config import Settings
+
+PACKAGE = __package__.rpartition(".")[0]
+SETTINGS_MODULE = f"{__package__}.settings"
+
+
+def prepare(settings: Settings) -> None:
+    """One-time setup before any worker starts: load Django{% if cookiecutter.session_store == "database" %} and create the session table{% endif %}."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS_MODULE)
+    import django
+
+    django.setup()
+{%- if cookiecutter.session_store == "database" %}
+    from django.core.management import call_command
+
+    # Idempotent, and run once here rather than racing in every worker. Deployments that run
+    # migrations as a release step use the same command: python -m <package>.manage migrate
+    call_command("migrate", interactive=False, verbosity=0)
+{%- endif %}
+
+
+def production_command(host: str, port: str, workers: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        workers,
+        # Above the adapter's worst case (connect 3 s + reads 10 s per call) for one callback.
+        "--timeout",
+        "30",
+        "--graceful-timeout",
+        "10",
+        "--no-control-socket",  # several instances may share a host (and a home directory)
+        "--access-logfile",
+        "-",
+        # The path without its query string: the callback query holds the authorization code.
+        "--access-logformat",
+        '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms',
+        f"{__package__}.wsgi:application",
+    ]
+
+
+def dev_command(host: str, port: int) -> tuple[list[str], dict[str, str]]:
+    address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    command = [sys.executable, "-m", f"{PACKAGE}.manage", "runserver", address]
+    return command, {**os.environ, "DJANGO_SETTINGS_MODULE": SETTINGS_MODULE}

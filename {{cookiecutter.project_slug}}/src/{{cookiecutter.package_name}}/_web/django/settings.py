@@ -1,0 +1,145 @@
+"""Django settings, all derived from the shared, checked settings (config.py, the environment).
+
+A bad variable stops the app with config.py's one-line message; serve.py and dev.py report it
+before Django starts.
+"""
+
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+{%- if cookiecutter.session_store == "database" %}
+
+import dj_database_url
+{%- endif %}
+
+from ..config import load_settings
+
+APP_SETTINGS = load_settings()
+PRODUCTION = APP_SETTINGS.production
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+WEB = __package__
+
+SECRET_KEY = APP_SETTINGS.secret_key
+# Never on, not even in development: Django's debug pages show settings and personal data.
+DEBUG = False
+
+# Hosts Django answers for: this app's public name (the host sgID sends people back to), the
+# loopback names (the container's health check), and any listed in ALLOWED_HOSTS, comma
+# separated (say, the address a load balancer's health check uses).
+_public = urlsplit(APP_SETTINGS.sgid_redirect_uri)
+ALLOWED_HOSTS = [_public.hostname or "localhost", "localhost", "127.0.0.1", "[::1]"] + [
+    host.strip() for host in os.environ.get("ALLOWED_HOSTS", "").split(",") if host.strip()
+]
+# Behind a TLS proxy Django may see http while the browser's Origin says https.
+CSRF_TRUSTED_ORIGINS = [f"{_public.scheme}://{_public.netloc}"]
+
+INSTALLED_APPS = [
+{%- if cookiecutter.session_store == "database" %}
+    "django.contrib.sessions",
+{%- endif %}
+    WEB,
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    # Before WhiteNoise, so static files carry the headers too.
+    f"{WEB}.middleware.security_headers",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    f"{WEB}.middleware.csrf_token_field",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    f"{WEB}.middleware.friendly_method_not_allowed",
+]
+
+ROOT_URLCONF = f"{WEB}.urls"
+WSGI_APPLICATION = f"{WEB}.wsgi.application"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,  # this app's templates/
+        "OPTIONS": {"context_processors": [f"{WEB}.pages.page_context"]},
+    }
+]
+
+# Sessions: {{ cookiecutter.session_store }}. Cookie attributes are the same for every store.
+{%- if cookiecutter.session_store == "database" %}
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Also accept the SQLAlchemy spelling of a PostgreSQL URL, so one DATABASE_URL fits every variant.
+dj_database_url.register("postgresql+psycopg", "django.db.backends.postgresql")
+DATABASES = {
+    "default": dj_database_url.parse(
+        APP_SETTINGS.database_url, conn_max_age=60, conn_health_checks=True
+    )
+}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # Wait for a busy SQLite file instead of failing at once under concurrent requests.
+    DATABASES["default"]["OPTIONS"] = {"timeout": 5}
+    if DATABASES["default"]["NAME"] != ":memory:":
+        # A relative path means the working directory, as everywhere else in the settings.
+        _sqlite = Path(DATABASES["default"]["NAME"]).resolve()
+        _sqlite.parent.mkdir(parents=True, exist_ok=True)
+        DATABASES["default"]["NAME"] = str(_sqlite)
+else:
+    DATABASES["default"]["OPTIONS"] = {"connect_timeout": 2}
+{%- elif cookiecutter.session_store == "redis" %}
+SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": APP_SETTINGS.redis_url,
+        "KEY_PREFIX": "{{ cookiecutter.package_name }}",
+        # Without timeouts a stalled Redis would hang every worker.
+        "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2, "health_check_interval": 30},
+    }
+}
+{%- else %}
+# Django's own signed_cookies store is readable by anyone holding the cookie; this one encrypts.
+SESSION_ENGINE = f"{WEB}.sessions"
+{%- endif %}
+# __Host- makes the browser refuse the cookie unless it is Secure, host-only and Path=/.
+SESSION_COOKIE_NAME = "__Host-session" if PRODUCTION else "session"
+SESSION_COOKIE_SECURE = PRODUCTION
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"  # Lax: the cookie must come back on sgID's redirect
+SESSION_COOKIE_AGE = max(1, round(APP_SETTINGS.session_max_hours * 3600))
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# The CSRF secret lives in the session: one cookie, and logging out ends the token too.
+CSRF_USE_SESSIONS = True
+CSRF_FAILURE_VIEW = f"{WEB}.errors.csrf_failure"
+
+# security_headers.py sets the same values on every response; these keep Django's own
+# middleware (and `manage.py check --deploy`) in agreement with it.
+SECURE_HSTS_SECONDS = 63072000 if PRODUCTION else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SILENCED_SYSTEM_CHECKS = [
+    # SECURE_SSL_REDIRECT: TLS ends at the proxy in front, which redirects http. Redirecting here
+    # too loops whenever that proxy's X-Forwarded-Proto is not trusted; HSTS and the Secure
+    # __Host- cookie already keep sessions on https.
+    "security.W008",
+    # SECURE_HSTS_PRELOAD: joining the browsers' preload list binds the whole domain for years,
+    # a decision for the domain's owner, not a template default.
+    "security.W021",
+]
+
+# The package ships app.css ready to serve: nothing to collect. WhiteNoise serves it.
+STATIC_URL = "/static/"
+STATIC_ROOT = PACKAGE_DIR / "static"
+
+DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
+USE_I18N = False
+USE_TZ = True
+TIME_ZONE = "UTC"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["stderr"], "level": "INFO"},
+}
