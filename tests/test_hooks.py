@@ -386,6 +386,7 @@ def test_prune_keeps_only_the_chosen_frameworks_own_files(post_gen, tmp_path):
     touch(project / "src/pkg/manage.py")
     touch(project / "src/pkg/templates/home.html")
     touch(project / "src/pkg/_web/django/__init__.py", "django")
+    touch(project / "tests/_web/django/test_views.py", "django")
     post_gen.prune(project, "pkg", "django", "redis")
     assert "src/pkg/manage.py" in tree(project)
     assert not (project / "src/pkg/templates").exists()
