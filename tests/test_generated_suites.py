@@ -7,6 +7,7 @@ Run with: uv run pytest tests -m slow -n 2
 import json
 import os
 import re
+import secrets
 import shutil
 import subprocess
 from pathlib import Path
@@ -63,6 +64,34 @@ def test_the_generated_suite_passes(run_cookiecutter, tmp_path, framework, store
     assert result.returncode == 0, report
     assert re.search(r"^PASS: \d+ tests passed in [\d.]+ s", result.stdout, re.MULTILINE), report
     assert (output_dir / "sgid-app" / ".venv").is_dir()
+    if framework == "django":
+        assert_django_deploy_check_is_clean(output_dir / "sgid-app", tmp_path)
+
+
+def assert_django_deploy_check_is_clean(project: Path, workdir: Path) -> None:
+    """Django's deployment checklist (manage check --deploy) passes under production settings."""
+    env = {
+        "PATH": os.environ["PATH"],
+        "APP_ENV": "production",
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "SGID_CLIENT_ID": "my-app",
+        "SGID_CLIENT_SECRET": secrets.token_urlsafe(32),
+        "SGID_PRIVATE_KEY_FILE": str(project / ".dev-keys" / "sgid-private.pem"),
+        "SGID_REDIRECT_URI": "https://app.example.gov.sg/callback",
+    }
+    package = project.name.replace("-", "_")
+    result = subprocess.run(
+        [project / ".venv" / "bin" / "python", "-m", f"{package}.manage", "check", "--deploy"]
+        + ["--fail-level", "WARNING"],
+        cwd=workdir,  # not the project: its development .env must not fill in anything
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout, result.stdout
 
 
 @pytest.mark.slow
