@@ -217,3 +217,73 @@ def test_hang_stalls_one_endpoint_not_the_server(emulator, client_key, endpoint)
     worker.join(10)
     assert result["status"] == 200  # after the stall the answer is the normal one
     assert result["elapsed"] >= hang
+
+
+def test_more_id_token_faults_are_what_they_say(emulator, client_key):
+    sdk = _fresh_sdk(emulator, client_key)
+    jwks = requests.get(emulator.issuer + "/.well-known/jwks.json", timeout=10).json()
+    published = {json.dumps(k, sort_keys=True) for k in jwks["keys"]}
+
+    emulator.set_faults("id_token.missing_iat", "id_token.missing_exp")
+    claims = _part(_raw_token(emulator, sdk)[0]["id_token"], 1)
+    assert "iat" not in claims and "exp" not in claims
+
+    emulator.set_faults("id_token.extra_aud")
+    assert _part(_raw_token(emulator, sdk)[0]["id_token"], 1)["aud"] == [CLIENT_ID, "someone-else"]
+
+    emulator.set_faults("id_token.embedded_jwk")
+    header = _part(_raw_token(emulator, sdk)[0]["id_token"], 0)
+    assert header["kid"] in {k["kid"] for k in jwks["keys"]}  # claims to be the real key ...
+    offered = {**header["jwk"], "kid": header["kid"]}
+    assert json.dumps(offered, sort_keys=True) not in published  # ... but carries another
+
+    emulator.set_faults("id_token.no_kid", "jwks.no_kid")
+    assert "kid" not in _part(_raw_token(emulator, sdk)[0]["id_token"], 0)
+    bare = requests.get(emulator.issuer + "/.well-known/jwks.json", timeout=10).json()
+    assert bare["keys"] and all("kid" not in k for k in bare["keys"])
+
+
+def test_token_without_id_token(emulator, client_key):
+    emulator.set_faults("token.no_id_token")
+    body, _ = _raw_token(emulator, _fresh_sdk(emulator, client_key))
+    assert "id_token" not in body and body["access_token"]
+
+
+def test_plain_userinfo_is_a_downgrade(emulator, client_key):
+    sdk = _fresh_sdk(emulator, client_key)
+    body, _ = _raw_token(emulator, sdk, "openid myinfo.name")
+    emulator.set_faults("userinfo.plain")
+    r = requests.get(
+        emulator.issuer + "/oauth/userinfo",
+        headers={"Authorization": "Bearer " + body["access_token"]},
+        timeout=10,
+    )
+    data = r.json()["data"]
+    assert data["myinfo.name"].count(".") != 4  # a value, not a compact JWE
+
+
+@pytest.mark.parametrize("endpoint", ["token", "jwks", "userinfo"])
+def test_more_endpoint_modes_are_what_they_say(emulator, endpoint):
+    path = {
+        "token": "/oauth/token",
+        "jwks": "/.well-known/jwks.json",
+        "userinfo": "/oauth/userinfo",
+    }[endpoint]
+    method = "POST" if endpoint == "token" else "GET"
+
+    def call(mode):
+        emulator.set_faults(f"{endpoint}.{mode}")
+        return requests.request(method, emulator.issuer + path, timeout=10, allow_redirects=False)
+
+    r = call("401")
+    assert r.status_code == 401 and r.headers["WWW-Authenticate"].startswith("Bearer")
+    r = call("garbage")
+    assert r.status_code == 200
+    with pytest.raises(UnicodeDecodeError):
+        r.content.decode("utf-8")
+    r = call("wrong_shape")
+    assert r.status_code == 200 and r.json() == {"keys": "x"}
+    r = call("redirect")
+    assert r.status_code == 307 and r.headers["Location"].startswith("https://evil.example/")
+    r = call("oversized")
+    assert r.status_code == 200 and len(r.content) > 1_000_000
