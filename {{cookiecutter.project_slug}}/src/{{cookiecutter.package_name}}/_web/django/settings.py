@@ -5,11 +5,17 @@ before Django starts.
 """
 
 import os
+{%- if cookiecutter.session_store == "redis" %}
+import warnings
+{%- endif %}
 from pathlib import Path
 from urllib.parse import urlsplit
 {%- if cookiecutter.session_store == "database" %}
 
 import dj_database_url
+{%- elif cookiecutter.session_store == "redis" %}
+
+from django.core.cache import CacheKeyWarning
 {%- endif %}
 
 from ..config import load_settings
@@ -93,6 +99,9 @@ CACHES = {
         "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2, "health_check_interval": 30},
     }
 }
+# Memcached's key rules do not bind Redis, and the warning would copy a session id a client
+# sent into the log; Django's docs suggest silencing it for such backends.
+warnings.simplefilter("ignore", CacheKeyWarning)
 {%- else %}
 # Django's own signed_cookies store is readable by anyone holding the cookie; this one encrypts.
 SESSION_ENGINE = f"{WEB}.sessions"
