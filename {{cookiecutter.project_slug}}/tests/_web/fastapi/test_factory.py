@@ -81,9 +81,15 @@ def test_get_logout_is_a_friendly_405(client):
     assert "This page cannot be used that way" in response.text
 
 
-def test_oversized_bodies_are_refused(client):
+def test_oversized_forms_are_refused_with_the_friendly_page(client):
     response = client.post("/logout", content=b"csrf_token=" + b"x" * 100_000)
-    assert response.status_code == 413
+    assert response.status_code == 413 and "Too large" in response.text
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+
+
+def test_head_is_answered_like_get(client):
+    for path in ("/", "/logged-out", "/healthz", "/static/app.css"):
+        assert client.head(path).status_code == 200, path
 
 
 def test_static_files_carry_the_headers_but_may_be_cached(client):

@@ -21,7 +21,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
-        max_body_size=64 * 1024,
     )
     app.state.settings = settings
     app.state.sgid = SgidAdapter.from_settings(settings)

@@ -53,6 +53,6 @@ async def logout(request: Request, session: Session):
     return RedirectResponse("/logged-out", status_code=303)
 
 
-@router.get("/logged-out", response_class=HTMLResponse)
+@router.api_route("/logged-out", methods=["GET", "HEAD"], response_class=HTMLResponse)
 async def logged_out(request: Request):
     return render(request, "logged_out.html")

@@ -8,9 +8,11 @@ from .rendering import render
 from .sessions import Session, store_is_reachable
 
 router = APIRouter(include_in_schema=False)
+# Pages answer HEAD as well as GET, as under Flask and Django (uptime monitors use it); FastAPI
+# adds HEAD to no route by itself. Not /login or /callback: a HEAD must not start or spend a login.
 
 
-@router.get("/", response_class=HTMLResponse)
+@router.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse)
 async def home(request: Request, session: Session):
     settings = request.app.state.settings
     user = login.current_user(
@@ -20,7 +22,7 @@ async def home(request: Request, session: Session):
     return render(request, "home.html", user=user, fields=fields)
 
 
-@router.get("/healthz")
+@router.api_route("/healthz", methods=["GET", "HEAD"])
 async def healthz(request: Request):
     ok = await store_is_reachable(request.app)
     return JSONResponse(
