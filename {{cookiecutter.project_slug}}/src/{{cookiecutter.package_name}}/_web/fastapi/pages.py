@@ -8,7 +8,7 @@ from .rendering import render
 from .sessions import Session, store_is_reachable
 
 router = APIRouter(include_in_schema=False)
-# Pages answer HEAD as well as GET, as under Flask and Django (uptime monitors use it); FastAPI
+# Pages answer HEAD as well as GET, as web servers usually do (uptime monitors use it); FastAPI
 # adds HEAD to no route by itself. Not /login or /callback: a HEAD must not start or spend a login.
 
 

@@ -1,4 +1,4 @@
-"""The shared Jinja page templates, rendered on the server with the same plain values as Flask."""
+"""The Jinja page templates, rendered on the server with plain values, as in every framework."""
 
 from pathlib import Path
 
