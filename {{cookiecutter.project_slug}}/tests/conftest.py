@@ -27,23 +27,34 @@ PACKAGE = "{{ cookiecutter.package_name }}"
 CLIENT_ID = "contract-tests"
 DEFAULT_PERSONA = "denise"
 START_TIMEOUT = 20
-EXTRA_APPS = 4  # app instances with other settings (app_with); their callbacks are registered
 # Small limits on talking to sgID, so the timeout tests are quick (production: 3 s / 10 s / 15 s).
 CONNECT_TIMEOUT = 1.0
 READ_TIMEOUT = 1.5
 CALLBACK_DEADLINE = 2.0
-# Settings of a one-worker app instance (app_with) whose logins and sessions expire in seconds.
-SHORT_LIVED = {
-    "LOGIN_TTL_SECONDS": "2",
-    "SESSION_IDLE_MINUTES": "0.02",  # 1.2 s
-    "SGID_JWKS_REFRESH_COOLDOWN": "0.5",
-}
 
 
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+# Other instances of the app, with some settings changed (see app_with), one worker each.
+# Logins and sessions that expire within seconds:
+SHORT_LIVED = {
+    "LOGIN_TTL_SECONDS": "2",
+    "SESSION_IDLE_MINUTES": "0.02",  # 1.2 s
+    "SGID_JWKS_REFRESH_COOLDOWN": "0.5",
+}
+SHORT_ABSOLUTE = {"SESSION_MAX_HOURS": "0.0004"}  # 1.44 s
+SGID_DOWN = {"SGID_HOSTNAME": f"http://127.0.0.1:{free_port()}"}  # nothing listens there
+# Production mode, pointed at a name that never resolves: only pages that need no sgID work.
+PRODUCTION = {
+    "APP_ENV": "production",
+    "SGID_HOSTNAME": "https://sgid.invalid",
+    "SGID_REDIRECT_URI": "https://app.example/callback",
+}
+INSTANCES = [SHORT_LIVED, SHORT_ABSOLUTE, SGID_DOWN, PRODUCTION]
 
 
 def wait_for_http(url: str, process: subprocess.Popen, name: str) -> None:
@@ -113,7 +124,7 @@ def app_port() -> int:
 
 @pytest.fixture(scope="session")
 def extra_app_ports() -> list[int]:
-    return [free_port() for _ in range(EXTRA_APPS)]
+    return [free_port() for _ in INSTANCES]
 
 
 @pytest.fixture(scope="session")
@@ -207,29 +218,32 @@ def app_env(emulator, key_files, app_port, store_env) -> dict[str, str]:
     }
 
 
-def start_app(workdir: Path, env: dict[str, str], port: int, log_name: str, workers: str = "2"):
-    """The app under its production server; its stdout and stderr go to workdir/log_name."""
+def spawn_app(workdir: Path, env: dict[str, str], port: int, log_name: str, workers: str = "2"):
+    """Start the app under its production server; its stdout and stderr go to workdir/log_name."""
     log = (workdir / log_name).open("w")
-    process = subprocess.Popen(
+    return subprocess.Popen(
         [sys.executable, "-m", f"{PACKAGE}.serve"],
         env={**env, "HOST": "127.0.0.1", "PORT": str(port), "WEB_CONCURRENCY": workers},
         cwd=workdir,
         stdout=log,
         stderr=subprocess.STDOUT,
     )
+
+
+def wait_for_app(workdir: Path, process: subprocess.Popen, port: int, log_name: str) -> str:
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for_http(f"{url}/healthz", process, "the app")
     except RuntimeError:
         print((workdir / log_name).read_text())
         raise
-    return process, url
+    return url
 
 
 @pytest.fixture(scope="session")
 def app_url(workdir, app_env, app_port) -> str:
-    process, url = start_app(workdir, app_env, app_port, "app.log")
-    yield url
+    process = spawn_app(workdir, app_env, app_port, "app.log")
+    yield wait_for_app(workdir, process, app_port, "app.log")
     stop(process)
 
 
@@ -240,29 +254,30 @@ def app_log(workdir, app_url) -> Path:
 
 @pytest.fixture(scope="session")
 def app_with(workdir, app_env, extra_app_ports):
-    """Start another instance of the app with some settings changed; returns its base URL.
+    """The base URL of an instance of the app with some settings changed (one of INSTANCES).
 
-    Its callback URL is registered with the emulator (up to EXTRA_APPS instances). The same
-    settings give the same instance; its log is workdir/app-<port>.log.
+    All INSTANCES start together on first use, which saves seconds. Their callback URLs are
+    registered with the emulator; each logs to workdir/app-<port>.log.
     """
-    started: dict[tuple, str] = {}
-    processes = []
-    free = list(extra_app_ports)
+    spawned = {}
+    for overrides, port in zip(INSTANCES, extra_app_ports, strict=True):
+        env = {**app_env, "SGID_REDIRECT_URI": f"http://127.0.0.1:{port}/callback", **overrides}
+        process = spawn_app(workdir, env, port, f"app-{port}.log", workers="1")
+        spawned[tuple(sorted(overrides.items()))] = (process, port)
+    ready: dict[tuple, str] = {}
 
     def start(**overrides: str) -> str:
         key = tuple(sorted(overrides.items()))
-        if key not in started:
-            port = free.pop(0)
-            env = {**app_env, "SGID_REDIRECT_URI": f"http://127.0.0.1:{port}/callback"}
-            process, url = start_app(
-                workdir, {**env, **overrides}, port, f"app-{port}.log", workers="1"
-            )
-            processes.append(process)
-            started[key] = url
-        return started[key]
+        assert key in spawned, "add these settings to INSTANCES in conftest.py"
+        if key not in ready:
+            process, port = spawned[key]
+            ready[key] = wait_for_app(workdir, process, port, f"app-{port}.log")
+        return ready[key]
 
     yield start
-    for process in processes:
+    for process, _ in spawned.values():
+        process.terminate()
+    for process, _ in spawned.values():
         stop(process)
 
 

@@ -8,11 +8,7 @@ start.
 import pytest
 import requests
 
-PRODUCTION = {
-    "APP_ENV": "production",
-    "SGID_HOSTNAME": "https://sgid.invalid",
-    "SGID_REDIRECT_URI": "https://app.example/callback",
-}
+from tests.conftest import PRODUCTION
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from tests.browser import Flow, query, raw_get
-from tests.conftest import SHORT_LIVED, personas
+from tests.conftest import SHORT_ABSOLUTE, SHORT_LIVED, personas
 
 COOKIE = "session"  # the development name; production uses __Host-session (test_production.py)
 HOSTILE_IDS = [
@@ -78,7 +78,7 @@ def test_idle_session_ends_on_the_server(app_with, browser):
 
 
 def test_absolute_session_limit_ends_even_an_active_session(app_with, browser):
-    flow = Flow(app_with(SESSION_MAX_HOURS="0.0004"))  # 1.44 s
+    flow = Flow(app_with(**SHORT_ABSOLUTE))  # 1.44 s
     assert flow.log_in(browser).status_code == 303
     deadline = time.monotonic() + 2.0
     while time.monotonic() < deadline:  # active all along

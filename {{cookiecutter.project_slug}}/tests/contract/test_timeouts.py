@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from tests.browser import Flow, query
-from tests.conftest import CALLBACK_DEADLINE, READ_TIMEOUT, free_port
+from tests.conftest import CALLBACK_DEADLINE, READ_TIMEOUT, SGID_DOWN
 
 SLACK = 1.0  # seconds for the app's own work on a busy test machine
 
@@ -50,7 +50,7 @@ def test_a_slow_sgid_within_the_limits_still_logs_in(flow, browser, emulator):
 
 def test_sgid_down_gives_a_page_at_once(app_with, browser, emulator):
     """Nothing listens where this instance expects sgID: connection refused, a 503 page."""
-    flow = Flow(app_with(SGID_HOSTNAME=f"http://127.0.0.1:{free_port()}"))
+    flow = Flow(app_with(**SGID_DOWN))
     authorize_url = flow.start(browser)
     # Finish the authorization at the emulator, as if sgID had been up a moment ago.
     real = emulator.base_url + "/v2/oauth/authorize?" + authorize_url.split("?", 1)[1]
@@ -70,6 +70,3 @@ def test_stalled_jwks_is_bounded_too(flow, browser, emulator):
     response, elapsed = timed_callback(flow, browser)
     assert response.status_code in (502, 503)
     assert elapsed < CALLBACK_DEADLINE + SLACK
-    emulator.faults()
-    time.sleep(1.1)
-    assert flow.log_in(requests.Session()).status_code == 303
