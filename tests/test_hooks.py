@@ -125,6 +125,7 @@ def test_the_reserved_names_cover_the_generated_projects_imports(pre_gen):
         "flask", "flask_session", "flask_wtf", "fastapi", "starlette", "django", "sgid_client",
         "jwcrypto", "Crypto", "cryptography", "requests", "redis", "sqlalchemy", "pytest", "test",
         "tests", "jinja2", "werkzeug", "itsdangerous", "uvicorn", "gunicorn", "dotenv", "conftest",
+        "starsessions", "anyio",
     }  # fmt: skip
     assert required <= set(TEMPLATE["_reserved_package_names"])
 
