@@ -287,3 +287,11 @@ def test_more_endpoint_modes_are_what_they_say(emulator, endpoint):
     assert r.status_code == 307 and r.headers["Location"].startswith("https://evil.example/")
     r = call("oversized")
     assert r.status_code == 200 and len(r.content) > 1_000_000
+
+
+def test_jwks_with_unusable_keys_still_holds_the_real_ones(emulator):
+    real = requests.get(emulator.issuer + "/.well-known/jwks.json", timeout=10).json()["keys"]
+    emulator.set_faults("jwks.extra_keys")
+    keys = requests.get(emulator.issuer + "/.well-known/jwks.json", timeout=10).json()["keys"]
+    assert {k["kty"] for k in keys} >= {"AKP", "foo", "oct", "RSA"}
+    assert all(k in keys for k in real)

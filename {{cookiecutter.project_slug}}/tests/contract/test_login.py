@@ -78,6 +78,15 @@ def test_two_tabs_logging_in_at_once_both_work(flow, browser):
     assert flow.is_logged_in(browser)
 
 
+def test_abandoned_logins_do_not_pile_up(flow, browser):
+    """30 logins started and left; the last one still works and the cookie stays small."""
+    for _ in range(29):
+        response = browser.get(f"{flow.app_url}/login", allow_redirects=False)
+        assert len(response.headers.get("Set-Cookie", "")) < 4096
+    assert flow.log_in(browser).status_code == 303
+    assert all(len(c.value) < 4000 for c in browser.cookies)
+
+
 def test_session_id_changes_at_login(flow, browser):
     callback_url = flow.authorize(browser, flow.start(browser))
     before = browser.cookies.get("session")

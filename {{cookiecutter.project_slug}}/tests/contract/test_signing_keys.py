@@ -52,6 +52,13 @@ def test_rotation_just_before_signing(single, emulator):
     assert emulator.counts()["jwks"] == 1
 
 
+def test_unusable_keys_in_the_jwks_are_ignored(single, emulator):
+    emulator.rotate_key(keep_old=False)  # so the JWKS is fetched again
+    emulator.faults("jwks.extra_keys")
+    assert single.log_in(requests.Session()).status_code == 303
+    assert emulator.counts()["jwks"] == 1
+
+
 def test_key_without_kid_is_used_when_it_is_the_only_one(single, emulator):
     emulator.faults("jwks.no_kid", "id_token.no_kid")
     assert single.log_in(requests.Session()).status_code == 303

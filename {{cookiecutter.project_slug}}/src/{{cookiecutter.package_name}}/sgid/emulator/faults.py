@@ -25,7 +25,10 @@ USERINFO_FAULTS = (
     "userinfo.plain",  # data values in plain text instead of JWEs (an encryption downgrade)
 )
 TOKEN_FAULTS = ("token.no_id_token",)  # a 200 answer without id_token
-JWKS_FAULTS = ("jwks.no_kid",)  # keys published without kid
+JWKS_FAULTS = (
+    "jwks.no_kid",  # keys published without kid
+    "jwks.extra_keys",  # unusable keys (unknown kty, AKP, oct) published next to the real ones
+)
 ENDPOINTS = ("token", "userinfo", "jwks")
 # Whole-endpoint behaviours. "hang" waits hang_seconds and then answers normally, so a small
 # hang_seconds is a slow sgID and a large one a stalled sgID.

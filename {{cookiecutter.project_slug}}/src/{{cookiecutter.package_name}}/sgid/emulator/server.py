@@ -536,7 +536,11 @@ class Handler(BaseHTTPRequestHandler):
         if self._endpoint_faults("jwks"):
             return
         faults, _ = emu.snapshot()
-        body = emu.keys.jwks_without_kid() if "jwks.no_kid" in faults else emu.keys.jwks_body
+        body = emu.keys.jwks_body
+        if "jwks.no_kid" in faults:
+            body = emu.keys.jwks_without_kid()
+        elif "jwks.extra_keys" in faults:
+            body = emu.keys.jwks_with_unusable_keys()
         self._send(200, body, "application/json")
 
     def css(self) -> None:

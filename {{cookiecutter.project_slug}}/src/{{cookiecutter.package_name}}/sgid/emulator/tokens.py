@@ -90,6 +90,15 @@ class KeyRing:
     def _render(self) -> bytes:
         return json.dumps({"keys": [k.public_jwk for k in self._keys]}).encode()
 
+    def jwks_with_unusable_keys(self) -> bytes:
+        unusable = [
+            {"kty": "AKP", "alg": "ML-DSA-44", "pub": "AAAA", "kid": "pq"},
+            {"kty": "foo", "kid": "foo"},
+            {"kty": "oct", "k": b64u(b"not a signing key"), "kid": "oct"},
+            {"kty": "RSA", "kid": "broken", "n": "!!", "e": "AQAB"},
+        ]
+        return json.dumps({"keys": unusable + [k.public_jwk for k in self._keys]}).encode()
+
     def jwks_without_kid(self) -> bytes:
         keys = [{n: v for n, v in k.public_jwk.items() if n != "kid"} for k in self._keys]
         return json.dumps({"keys": keys}).encode()
