@@ -123,14 +123,8 @@ def worker(args) -> list[float]:
     return latencies
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workers", type=int, default=4, help="client processes (default 4)")
-    parser.add_argument("--logins", type=int, default=3000, help="total logins (default 3000)")
-    parser.add_argument("--seconds", type=float, default=30, help="stop after this long")
-    parser.add_argument("--scope", default="openid myinfo.name myinfo.email")
-    args = parser.parse_args()
-
+def measure(workers: int, logins: int, seconds: float, scope: str) -> dict:
+    """Start an emulator, drive logins through it, stop it; returns the figures."""
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         src = build_package(tmp)
@@ -164,14 +158,14 @@ def main() -> int:
             line = proc.stdout.readline()
             startup = time.perf_counter() - started
             base = urlsplit(line.split()[-1])
-            per_worker = -(-args.logins // args.workers)
-            deadline = time.time() + args.seconds
-            worker(("127.0.0.1", base.port, 20, deadline, args.scope))  # warm-up
+            per_worker = -(-logins // workers)
+            deadline = time.time() + seconds
+            worker(("127.0.0.1", base.port, 20, deadline, scope))  # warm-up
             t0 = time.perf_counter()
-            with multiprocessing.Pool(args.workers) as pool:
+            with multiprocessing.Pool(workers) as pool:
                 results = pool.map(
                     worker,
-                    [(base.hostname, base.port, per_worker, deadline, args.scope)] * args.workers,
+                    [(base.hostname, base.port, per_worker, deadline, scope)] * workers,
                 )
             elapsed = time.perf_counter() - t0
         finally:
@@ -179,16 +173,36 @@ def main() -> int:
             proc.wait(5)
     latencies = sorted(x for r in results for x in r)
     q = statistics.quantiles(latencies, n=100)
+    return {
+        "workers": workers,
+        "scope": scope,
+        "startup_ms": round(startup * 1000),
+        "logins": len(latencies),
+        "seconds": round(elapsed, 2),
+        "logins_per_s": round(len(latencies) / elapsed),
+        "p50_ms": round(q[49] * 1000, 1),
+        "p95_ms": round(q[94] * 1000, 1),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--workers", type=int, default=4, help="client processes (default 4)")
+    parser.add_argument("--logins", type=int, default=3000, help="total logins (default 3000)")
+    parser.add_argument("--seconds", type=float, default=30, help="stop after this long")
+    parser.add_argument("--scope", default="openid myinfo.name myinfo.email")
+    args = parser.parse_args()
+    r = measure(args.workers, args.logins, args.seconds, args.scope)
     print(
         f"machine: nproc={os.cpu_count()} python={platform.python_version()} {platform.machine()}"
     )
-    print(f"emulator start-up (spawn to listening line): {startup * 1000:.0f} ms")
+    print(f"emulator start-up (spawn to listening line): {r['startup_ms']} ms")
     print(
-        f"{len(latencies)} logins ({args.scope!r}) with {args.workers} client processes "
-        f"in {elapsed:.2f} s"
+        f"{r['logins']} logins ({args.scope!r}) with {args.workers} client processes "
+        f"in {r['seconds']:.2f} s"
     )
-    print(f"throughput: {len(latencies) / elapsed:.0f} logins/s")
-    print(f"latency per login: p50 {q[49] * 1000:.1f} ms, p95 {q[94] * 1000:.1f} ms")
+    print(f"throughput: {r['logins_per_s']} logins/s")
+    print(f"latency per login: p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms")
     return 0
 
 

@@ -1,0 +1,213 @@
+"""Shared by the benchmarks: baking projects, the machine's description, processes, results."""
+
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from cookiecutter.main import cookiecutter
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+RESULTS = BENCH / "results"
+TEMPLATE = json.loads((ROOT / "cookiecutter.json").read_text(encoding="utf-8"))
+FRAMEWORKS: list[str] = TEMPLATE["framework"]
+STORES: list[str] = TEMPLATE["session_store"]
+PACKAGE = "sgid_app"  # the default package name of a baked project
+# Where baked projects are kept for the length of one run (run_all.py points it elsewhere).
+WORK = Path(
+    os.environ.get("BENCH_WORK") or Path(tempfile.gettempdir()) / f"sgid-bench-{os.getuid()}"
+)
+
+
+def bake(output_dir: Path, accept_hooks: bool = True, **answers) -> Path:
+    """Render the template (validate=false unless given); returns the project directory."""
+    return Path(
+        cookiecutter(
+            str(ROOT),
+            no_input=True,
+            output_dir=str(output_dir),
+            accept_hooks=accept_hooks,
+            overwrite_if_exists=False,
+            extra_context={"validate": False, **answers},
+        )
+    )
+
+
+def project(framework: str, store: str = "database", **answers) -> Path:
+    """A baked project with its .venv synced, reused within one run (keyed by its answers)."""
+    key = "-".join([framework, store, *(f"{k}={v}" for k, v in sorted(answers.items()))])
+    key = key.replace(" ", "+").replace("/", "_")
+    out = WORK / "projects" / key
+    path = out / "sgid-app"
+    if not (path / ".venv" / "bin" / "python").exists():
+        shutil.rmtree(out, ignore_errors=True)
+        quiet(bake, out, framework=framework, session_store=store, **answers)
+        subprocess.run(["uv", "sync", "-q"], cwd=path, check=True)
+    return path
+
+
+def quiet(function, *args, **kwargs):
+    """Run function with the hooks' chatter sent to /dev/null (they print to our stdout)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    with open(os.devnull, "w") as null:
+        os.dup2(null.fileno(), 1)
+        try:
+            return function(*args, **kwargs)
+        finally:
+            sys.stdout.flush()
+            os.dup2(saved, 1)
+            os.close(saved)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_http(url: str, process: subprocess.Popen, name: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=1):  # noqa: S310 (our own loopback URL)
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"{name} did not answer at {url} within {timeout} s")
+
+
+def start(command: list[str], log: Path, **kwargs) -> subprocess.Popen:
+    """A server in its own process group (so stop() ends its workers too), output to log."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("w") as out:
+        return subprocess.Popen(
+            command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, **kwargs
+        )
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    except ProcessLookupError:
+        pass
+
+
+def children(pid: int) -> list[int]:
+    """Direct child processes of pid (from /proc; no psutil needed for this one question)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        # uvicorn's multiprocessing also starts a resource tracker; it serves no requests.
+        if ppid == pid and b"resource_tracker" not in cmdline:
+            found.append(int(entry.name))
+    return sorted(found)
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for {pid}")
+
+
+def private_mb(pid: int) -> float:
+    """Memory only this process holds (Private_Clean + Private_Dirty: its USS), in MB."""
+    total = 0
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith(("Private_Clean:", "Private_Dirty:")):
+            total += int(line.split()[1])
+    return total / 1024
+
+
+def versions(python: Path, names: list[str]) -> dict[str, str]:
+    """Installed versions of these distributions in another environment."""
+    code = (
+        "import json, sys\nfrom importlib.metadata import version, PackageNotFoundError\n"
+        "out = {}\nfor n in sys.argv[1:]:\n    try: out[n] = version(n)\n"
+        "    except PackageNotFoundError: pass\nprint(json.dumps(out))"
+    )
+    result = subprocess.run(
+        [str(python), "-c", code, *names], capture_output=True, text=True, check=True
+    )
+    return json.loads(result.stdout)
+
+
+def tool_version(command: list[str]) -> str:
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=30, check=False)
+    except OSError:
+        return "not installed"
+    return (result.stdout or result.stderr).strip().splitlines()[0]
+
+
+def machine() -> dict:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    from importlib.metadata import version
+
+    return {
+        "cores": os.cpu_count(),
+        "cpu": cpu,
+        "memory_gb": round(mem_gb, 1),
+        "os": f"{platform.system()} {platform.release()} {platform.machine()}",
+        "python": platform.python_version(),
+        "cookiecutter": version("cookiecutter"),
+        "uv": tool_version(["uv", "--version"]),
+        "redis-server": tool_version(["redis-server", "--version"]),
+        "chromium": tool_version(["chromium", "--version"]),
+    }
+
+
+def load() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def save(name: str, data: dict) -> Path:
+    """Write one benchmark's results (with the time and load around it) to bench/results/."""
+    RESULTS.mkdir(exist_ok=True)
+    data = {
+        "recorded": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "mode": os.environ.get("BENCH_MODE", "single script"),
+        **data,
+    }
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+def timed(command: list[str], **kwargs) -> tuple[float, subprocess.CompletedProcess]:
+    started = time.perf_counter()
+    result = subprocess.run(command, capture_output=True, text=True, check=False, **kwargs)
+    return time.perf_counter() - started, result

@@ -1,0 +1,284 @@
+"""The servers a login benchmark needs, on loopback ports, and the load generator that drives
+complete logins through them like browsers do (each client with its own cookie jar)."""
+
+import http.client
+import json
+import os
+import secrets
+import statistics
+import subprocess
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from common import BENCH, PACKAGE, free_port, start, stop, wait_for_http
+
+CLIENT_ID, CLIENT_SECRET = "bench", "bench-secret"
+PERSONA = "denise"  # ASCII name: the official SDK's userinfo fails on non-ASCII values
+SCOPES = "openid myinfo.name"  # the official SDK's userinfo fails on openid-only logins
+EXPECTED_NAME = b"DENISE TAN HUI MIN"
+
+
+@dataclass
+class Stack:
+    """Servers of one benchmark run; every process is stopped when the with-block ends."""
+
+    project: Path
+    workdir: Path
+    processes: list = field(default_factory=list)
+    emulator_url: str = ""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        for process in reversed(self.processes):
+            stop(process)
+
+    @property
+    def python(self) -> str:
+        return str(self.project / ".venv" / "bin" / "python")
+
+    def keys(self) -> tuple[Path, Path]:
+        """The client's RSA-2048 key pair (private PEM, public PEM), made once per stack."""
+        private, public = self.workdir / "client.pem", self.workdir / "client.pub.pem"
+        if not private.exists():
+            from cryptography.hazmat.primitives import serialization
+            from cryptography.hazmat.primitives.asymmetric import rsa
+
+            key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            private.write_bytes(
+                key.private_bytes(
+                    serialization.Encoding.PEM,
+                    serialization.PrivateFormat.PKCS8,
+                    serialization.NoEncryption(),
+                )
+            )
+            public.write_bytes(
+                key.public_key().public_bytes(
+                    serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+                )
+            )
+        return private, public
+
+    def emulator(self, redirect_ports: list[int]) -> str:
+        port = free_port()
+        uris = []
+        for p in redirect_ports:
+            uris += ["--redirect-uri", f"http://127.0.0.1:{p}/callback"]
+        process = start(
+            [
+                self.python,
+                "-m",
+                f"{PACKAGE}.sgid.emulator",
+                "--port",
+                str(port),
+                "--client-id",
+                CLIENT_ID,
+                "--client-secret",
+                CLIENT_SECRET,
+                *uris,
+                "--client-public-key",
+                str(self.keys()[1]),
+                "--auto-approve",
+                PERSONA,
+                "--quiet",
+            ],
+            self.workdir / "emulator.log",
+            cwd=self.workdir,
+        )
+        self.processes.append(process)
+        self.emulator_url = f"http://127.0.0.1:{port}"
+        wait_for_http(f"{self.emulator_url}/v2/.well-known/openid-configuration", process, "emu")
+        return self.emulator_url
+
+    def sgid_env(self, port: int) -> dict[str, str]:
+        return {
+            "PATH": os.environ.get("PATH", ""),
+            "SGID_HOSTNAME": self.emulator_url,
+            "SGID_CLIENT_ID": CLIENT_ID,
+            "SGID_CLIENT_SECRET": CLIENT_SECRET,
+            "SGID_PRIVATE_KEY_FILE": str(self.keys()[0]),
+            "SGID_REDIRECT_URI": f"http://127.0.0.1:{port}/callback",
+            "SGID_SCOPES": SCOPES,
+        }
+
+    def redis(self) -> str:
+        port = free_port()
+        process = start(
+            ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+            + ["--appendonly", "no"],
+            self.workdir / "redis.log",
+        )
+        self.processes.append(process)
+        time.sleep(0.3)
+        return f"redis://127.0.0.1:{port}/0"
+
+    def app(self, port: int, store: str, workers: int = 2) -> subprocess.Popen:
+        """The generated app under its production server (python -m <pkg>.serve)."""
+        store_env = {}
+        if store == "database":
+            store_env["DATABASE_URL"] = f"sqlite:///{self.workdir / f'sessions-{port}.sqlite3'}"
+        elif store == "redis":
+            store_env["REDIS_URL"] = self.redis()
+        env = {
+            **self.sgid_env(port),
+            **store_env,
+            "APP_ENV": "development",
+            "SECRET_KEY": secrets.token_urlsafe(48),
+            "HOST": "127.0.0.1",
+            "PORT": str(port),
+            "WEB_CONCURRENCY": str(workers),
+        }
+        process = start(
+            [self.python, "-m", f"{PACKAGE}.serve"],
+            self.workdir / f"app-{port}.log",
+            cwd=self.workdir,
+            env=env,
+        )
+        self.processes.append(process)
+        wait_for_http(f"http://127.0.0.1:{port}/healthz", process, "the app")
+        return process
+
+    def baseline(self, port: int, python: str) -> subprocess.Popen:
+        """bench/baseline_rp.py under gunicorn with one worker (its sessions are in memory),
+        run by python (an environment with flask, gunicorn and sgid-client)."""
+        process = start(
+            [
+                python,
+                "-m",
+                "gunicorn",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "1",
+                "--no-control-socket",
+                "--chdir",
+                str(BENCH),
+                "baseline_rp:app",
+            ],
+            self.workdir / f"baseline-{port}.log",
+            cwd=self.workdir,
+            env=self.sgid_env(port),
+        )
+        self.processes.append(process)
+        wait_for_http(f"http://127.0.0.1:{port}/healthz", process, "the baseline")
+        return process
+
+    def counts(self) -> dict[str, int]:
+        url = f"{self.emulator_url}/_emulator/state"
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 (loopback)
+            return json.loads(response.read())["counts"]
+
+
+# --- the load generator: one process per client, http.client (cheap on the shared cores) ---
+
+
+class Browser:
+    """A cookie jar and one keep-alive connection per host."""
+
+    def __init__(self):
+        self.cookies: dict[str, str] = {}
+        self.connections: dict[str, http.client.HTTPConnection] = {}
+
+    def get(self, url: str) -> tuple[int, str, bytes]:
+        parts = urlsplit(url)
+        conn = self.connections.get(parts.netloc)
+        if conn is None:
+            conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+            self.connections[parts.netloc] = conn
+        headers = {}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        for attempt in range(2):
+            try:
+                conn.request("GET", path, headers=headers)
+                response = conn.getresponse()
+                body = response.read()
+                break
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                conn.close()  # a keep-alive connection the server had closed: reconnect once
+                if attempt:
+                    raise
+        for header in response.msg.get_all("Set-Cookie") or []:
+            jar = SimpleCookie()
+            jar.load(header)
+            for name, morsel in jar.items():
+                if morsel["max-age"] == "0" or morsel["expires"].startswith("Thu, 01 Jan 1970"):
+                    self.cookies.pop(name, None)
+                else:
+                    self.cookies[name] = morsel.value
+        return response.status, response.getheader("Location", ""), body
+
+    def close(self):
+        for conn in self.connections.values():
+            conn.close()
+
+
+def login(base: str) -> float:
+    """One complete login through the app at base; returns the /callback's latency."""
+    browser = Browser()
+    try:
+        status, location, _ = browser.get(f"{base}/login")
+        assert status in (302, 303), f"/login answered {status}"
+        status, callback, _ = browser.get(location)
+        assert status == 302, f"authorize answered {status}"
+        started = time.perf_counter()
+        status, location, _ = browser.get(callback)
+        latency = time.perf_counter() - started
+        assert status in (302, 303), f"/callback answered {status}"
+        status, _, body = browser.get(f"{base}/")
+        assert status == 200 and EXPECTED_NAME in body, f"/ answered {status} without the name"
+        return latency
+    finally:
+        browser.close()
+
+
+def client(args) -> dict:
+    """One client process: logins against base until count or the deadline."""
+    base, count, deadline = args
+    callbacks, logins, errors = [], [], []
+    for _ in range(count):
+        if time.time() > deadline:
+            break
+        started = time.perf_counter()
+        try:
+            callbacks.append(login(base))
+            logins.append(time.perf_counter() - started)
+        except (AssertionError, OSError, http.client.HTTPException) as exc:
+            errors.append(str(exc)[:200])
+    return {"callbacks": callbacks, "logins": logins, "errors": errors}
+
+
+def drive(pool, bases: list[str], clients: int, count: int, seconds: float) -> dict:
+    """count logins (at most seconds long) from clients processes; client i uses bases[i % n]."""
+    per_client = -(-count // clients)
+    deadline = time.time() + seconds
+    started = time.perf_counter()
+    jobs = [(bases[i % len(bases)], per_client, deadline) for i in range(clients)]
+    parts = pool.map(client, jobs)
+    elapsed = time.perf_counter() - started
+    callbacks = sorted(x for p in parts for x in p["callbacks"])
+    logins = sorted(x for p in parts for x in p["logins"])
+    errors = [e for p in parts for e in p["errors"]]
+    return {
+        "logins": len(logins),
+        "errors": len(errors),
+        "first_errors": sorted(set(errors))[:3],
+        "seconds": elapsed,
+        "callbacks": callbacks,
+        "login_times": logins,
+    }
+
+
+def percentiles(values: list[float]) -> tuple[float, float]:
+    """(p50, p95) in milliseconds."""
+    if len(values) < 2:
+        value = values[0] * 1000 if values else float("nan")
+        return value, value
+    q = statistics.quantiles(values, n=100)
+    return round(q[49] * 1000, 1), round(q[94] * 1000, 1)
