@@ -54,7 +54,9 @@ PRODUCTION = {
     "SGID_HOSTNAME": "https://sgid.invalid",
     "SGID_REDIRECT_URI": "https://app.example/callback",
 }
-INSTANCES = [SHORT_LIVED, SHORT_ABSOLUTE, SGID_DOWN, PRODUCTION]
+# Production behind one TLS-terminating proxy, whose X-Forwarded-* headers the app believes.
+BEHIND_PROXY = {**PRODUCTION, "TRUSTED_PROXIES": "1"}
+INSTANCES = [SHORT_LIVED, SHORT_ABSOLUTE, SGID_DOWN, PRODUCTION, BEHIND_PROXY]
 
 
 def wait_for_http(url: str, process: subprocess.Popen, name: str) -> None:
@@ -279,6 +281,17 @@ def app_with(workdir, app_env, extra_app_ports):
         process.terminate()
     for process, _ in spawned.values():
         stop(process)
+
+
+@pytest.fixture
+def log_of(workdir, app_url):
+    """The lines the app at this base URL (app_url, or one from app_with) has logged so far."""
+
+    def lines(url: str) -> list[str]:
+        name = "app.log" if url == app_url else f"app-{url.rpartition(':')[2]}.log"
+        return (workdir / name).read_text(errors="replace").splitlines()
+
+    return lines
 
 
 @pytest.fixture

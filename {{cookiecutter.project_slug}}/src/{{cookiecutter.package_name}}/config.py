@@ -37,6 +37,7 @@ MAX_CONNECT_TIMEOUT = 3.0
 MAX_READ_TIMEOUT = 10.0
 MAX_CALLBACK_DEADLINE = 15.0
 MAX_LOGIN_TTL = 600  # seconds from "Log in" to the callback
+MAX_TRUSTED_PROXIES = 5
 
 
 class ConfigError(Exception):
@@ -60,6 +61,7 @@ class Settings:
     sgid_read_timeout: float
     sgid_callback_deadline: float
     login_ttl: int
+    trusted_proxies: int
 {%- if cookiecutter.session_store == "database" %}
     database_url: str
 {%- elif cookiecutter.session_store == "redis" %}
@@ -109,6 +111,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         login_ttl=env.integer(
             "LOGIN_TTL_SECONDS", default=MAX_LOGIN_TTL, low=1, high=MAX_LOGIN_TTL
         ),
+        # How many proxies in front (load balancer, ingress) set X-Forwarded-*; 0 ignores them.
+        trusted_proxies=env.integer("TRUSTED_PROXIES", default=0, low=0, high=MAX_TRUSTED_PROXIES),
 {%- if cookiecutter.session_store == "database" %}
         database_url=env.get("DATABASE_URL", DEFAULT_DATABASE_URL),
 {%- elif cookiecutter.session_store == "redis" %}

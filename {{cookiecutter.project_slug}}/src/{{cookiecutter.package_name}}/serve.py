@@ -7,6 +7,9 @@ import os
 import sys
 
 from .config import ConfigError, load_settings
+{%- if cookiecutter.session_store != "cookie" %}
+from .store_check import check_store
+{%- endif %}
 from .web.server import prepare, production_command
 
 
@@ -14,7 +17,12 @@ def main() -> int:
     try:
         # Bad configuration stops here with one line, before any worker starts; one-time setup
         # runs once instead of racing in every worker.
-        prepare(load_settings())
+        settings = load_settings()
+{%- if cookiecutter.session_store != "cookie" %}
+        if settings.production:
+            check_store(settings)  # the last check of the production gate
+{%- endif %}
+        prepare(settings)
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2

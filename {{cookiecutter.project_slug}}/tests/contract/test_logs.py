@@ -1,15 +1,19 @@
-"""Logs and pages never hold a code, token, verifier, secret or personal data.
+"""Logs and pages never hold a code, token, verifier, secret or personal data; one line per
+request, JSON in production and plain text in development.
 
 Runs a full login of a person with an NRIC and a round of failures, then reads every log the
 app processes wrote in this test session (earlier tests add theirs too).
 """
 
+import json
 import re
+import secrets
+import time
 
 import requests
 
 from tests.browser import query
-from tests.conftest import personas
+from tests.conftest import PRODUCTION, personas
 
 # Codes, tokens, states, nonces and verifiers are long runs of URL-safe characters; nothing the
 # app should log looks like that.
@@ -44,3 +48,41 @@ def test_logs_hold_no_codes_tokens_secrets_or_personal_data(flow, emulator, all_
         assert banner not in text, "the app is not running under its production server"
     for page in pages[1:]:  # error pages: no token, code or sgID text either
         assert code not in page and "eyJ" not in page and "fault switch" not in page
+
+
+def request_lines(lines: list[str], path: str) -> list[str]:
+    return [line for line in lines if f" {path} " in line or f'"path": "{path}"' in line]
+
+
+def wait_for_line(log_of, url: str, path: str) -> list[str]:
+    """All lines of the app at url, once the line for its request of path is there."""
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        lines = log_of(url)
+        if request_lines(lines, path):
+            return lines
+        time.sleep(0.05)
+    raise AssertionError(f"no log line for {path}")
+
+
+def test_production_logs_one_json_line_per_request_without_the_query(app_with, log_of):
+    url = app_with(**PRODUCTION)
+    path, marker = f"/log-check-{secrets.token_hex(4)}", secrets.token_hex(8)
+    assert requests.get(f"{url}{path}?code={marker}", timeout=10).status_code == 404
+    lines = [line for line in wait_for_line(log_of, url, path) if line.strip()]
+    entries = [json.loads(line) for line in lines]  # every line, the server's own too
+    assert all(isinstance(e, dict) and {"time", "level", "message"} <= e.keys() for e in entries)
+    [entry] = [e for e in entries if e.get("path") == path]
+    assert (entry["method"], entry["status"]) == ("GET", 404)
+    assert isinstance(entry["duration_ms"], int | float)
+    assert marker not in "\n".join(lines)
+
+
+def test_development_logs_plain_lines(app_url, log_of):
+    path, marker = f"/log-check-{secrets.token_hex(4)}", secrets.token_hex(8)
+    assert requests.get(f"{app_url}{path}?state={marker}", timeout=10).status_code == 404
+    lines = wait_for_line(log_of, app_url, path)
+    [line] = request_lines(lines, path)
+    assert re.search(rf"GET {path} 404 [\d.]+ms http$", line), line
+    assert not any(line.startswith("{") for line in lines)
+    assert marker not in "\n".join(lines)

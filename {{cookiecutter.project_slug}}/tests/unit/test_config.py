@@ -73,6 +73,8 @@ def test_private_key_as_text_with_escaped_newlines(env, key_files):
         ({"SGID_SCOPES": "myinfo.name"}, "openid"),
         ({"SGID_HOSTNAME": "ftp://x"}, "SGID_HOSTNAME"),
         ({"SESSION_IDLE_MINUTES": "soon"}, "SESSION_IDLE_MINUTES"),
+        ({"TRUSTED_PROXIES": "yes"}, "TRUSTED_PROXIES"),
+        ({"TRUSTED_PROXIES": "-1"}, "TRUSTED_PROXIES"),
     ],
 )
 def test_bad_values_are_refused(env, changes, expected):
@@ -88,10 +90,20 @@ def test_bad_values_are_refused(env, changes, expected):
         ({"SGID_HOSTNAME": "http://localhost:5156"}, "SGID_HOSTNAME"),
         ({"SGID_HOSTNAME": "https://127.0.0.1:5156"}, "SGID_HOSTNAME"),
         ({"SGID_CLIENT_ID": "my-app-dev"}, "SGID_CLIENT_ID"),
+        ({"SGID_PRIVATE_KEY_FILE": ""}, "SGID_PRIVATE_KEY"),
+        ({"SGID_PRIVATE_KEY_FILE": "/no/such/key.pem"}, "SGID_PRIVATE_KEY_FILE"),
     ],
 )
 def test_production_gate(production, changes, expected):
+{%- if cookiecutter.session_store != "cookie" %}
+    # The last item, a session store that does not answer, is serve's: test_store_gate.py
+{%- endif %}
     assert refusal({**production, **changes}).startswith(expected)
+
+
+def test_no_proxy_is_trusted_unless_configured(env):
+    assert load_settings(env).trusted_proxies == 0
+    assert load_settings({**env, "TRUSTED_PROXIES": "1"}).trusted_proxies == 1
 
 
 def test_limits_on_sgid_calls_default_to_production_values(env):

@@ -19,6 +19,7 @@ from django.core.cache import CacheKeyWarning
 {%- endif %}
 
 from ..config import load_settings
+from ..logs import configure as configure_logging
 
 APP_SETTINGS = load_settings()
 PRODUCTION = APP_SETTINGS.production
@@ -38,6 +39,12 @@ ALLOWED_HOSTS = [_public.hostname or "localhost", "localhost", "127.0.0.1", "[::
 ]
 # Behind a TLS proxy Django may see http while the browser's Origin says https.
 CSRF_TRUSTED_ORIGINS = [f"{_public.scheme}://{_public.netloc}"]
+if APP_SETTINGS.trusted_proxies:
+    # TRUSTED_PROXIES: a proxy in front sets these headers, so believe them (request.scheme,
+    # request.get_host()). Django reads the first value of each: the proxy must replace, not
+    # append to, headers a client sent. Off by default: a client could forge them.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    USE_X_FORWARDED_HOST = True
 
 INSTALLED_APPS = [
 {%- if cookiecutter.session_store == "database" %}
@@ -47,6 +54,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so it sees every answer, static files and error pages included.
+    f"{WEB}.middleware.request_log",
     "django.middleware.security.SecurityMiddleware",
     # Before WhiteNoise, so static files carry the headers too.
     f"{WEB}.middleware.security_headers",
@@ -145,10 +154,6 @@ USE_I18N = False
 USE_TZ = True
 TIME_ZONE = "UTC"
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["stderr"], "level": "INFO"},
-}
+# The format every framework logs in (logs.py): JSON lines in production, plain in development.
+LOGGING_CONFIG = None
+configure_logging(PRODUCTION)

@@ -1,11 +1,10 @@
 """The FastAPI web layer: an app factory wiring settings, sessions, security and the routers."""
 
-import logging
-
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from ..config import APP_NAME, Settings, load_settings
+from ..logs import configure as configure_logging
 from ..sgid.adapter import SgidAdapter
 from . import access_log, auth, errors, pages, security, sessions
 from .rendering import STATIC_DIR
@@ -13,7 +12,7 @@ from .rendering import STATIC_DIR
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(settings.production)
     app = FastAPI(
         title=APP_NAME,
         # Server-rendered pages, not an API: publish no schema and no docs pages (whose scripts
@@ -21,6 +20,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
+        # /login/ is not found, as in every framework, rather than redirected to an absolute
+        # URL built from the Host header.
+        redirect_slashes=False,
     )
     app.state.settings = settings
     app.state.sgid = SgidAdapter.from_settings(settings)
@@ -31,5 +33,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Each add_middleware wraps what is there: the last added sees the request first.
     sessions.install(app, settings)
     security.install(app, settings)
-    access_log.install(app)
+    access_log.install(app, settings.trusted_proxies)
     return app

@@ -1,20 +1,28 @@
-"""One log line per request, with the path but never the query string.
+"""The app's one log line per request (logs.py), and the trusted proxies' X-Forwarded-* headers.
 
-The callback's query holds the authorization code, and uvicorn's own access log prints it,
-so the servers run with --no-access-log and this middleware logs instead.
+uvicorn's own access log prints the query string, and the callback's holds the authorization
+code, so the servers run with --no-access-log and this middleware logs instead.
 """
 
-import logging
 import time
 
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-log = logging.getLogger(__name__)
+from ..logs import log_request
 
 
-def install(app: FastAPI) -> None:
+def install(app: FastAPI, trusted_proxies: int) -> None:
     app.add_middleware(AccessLogMiddleware)
+    if trusted_proxies:
+        # Added last, so it runs first and the log sees the scheme the browser used. uvicorn
+        # trusts proxies by address, not by count: "*" trusts whoever connects, which is the
+        # proxy when only the proxy can reach the app. It takes X-Forwarded-Proto when it holds
+        # a single value (the proxy must replace, not append to, a client's) and the client
+        # address from X-Forwarded-For; it ignores X-Forwarded-Host (the app builds no URL
+        # from the host: redirects are relative and the callback URL is configured).
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts="*")
 
 
 class AccessLogMiddleware:
@@ -37,14 +45,10 @@ class AccessLogMiddleware:
         try:
             await self.app(scope, receive, send_noting_status)
         finally:
-            client = scope.get("client")
-            # raw_path: still percent-encoded, so a logged path can never break a log line.
-            path = scope.get("raw_path", b"").decode("latin-1") or scope["path"]
-            log.info(
-                '%s "%s %s" %s %dms',
-                client[0] if client else "-",
+            log_request(
                 scope["method"],
-                path,
+                scope["path"],
                 status,
-                (time.perf_counter() - started) * 1000,
+                time.perf_counter() - started,
+                scope["scheme"],
             )

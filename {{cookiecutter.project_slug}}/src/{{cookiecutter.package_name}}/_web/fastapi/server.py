@@ -20,6 +20,12 @@ COMMON_OPTIONS = [
     # uvicorn's access log prints the query string, and the callback's holds the authorization
     # code: access_log.py logs the path instead.
     "--no-access-log",
+    # uvicorn's own lines in the app's format (logs.py), in the parent process too.
+    "--log-config",
+    str(Path(__file__).resolve().parent / "logging.json"),
+    # uvicorn believes X-Forwarded-Proto and -For from loopback by default; only
+    # TRUSTED_PROXIES decides, in the app (access_log.py).
+    "--no-proxy-headers",
     # h11 (pure Python, strict) parses HTTP. Its 16 kB limit on a request head makes uvicorn
     # close the connection while the client is still sending, which the client sees as a reset
     # rather than an answer; with room for any URL a browser sends, the app answers oversized

@@ -1,17 +1,16 @@
 """The Flask web layer: an app factory wiring settings, sessions, security and the blueprints."""
 
-import logging
-
 from flask import Flask
 
 from ..config import APP_NAME, Settings, load_settings
+from ..logs import configure as configure_logging
 from ..sgid.adapter import SgidAdapter
-from . import auth, errors, pages, security, sessions
+from . import auth, errors, pages, request_log, security, sessions
 
 
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or load_settings()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(settings.production)
     app = Flask(__name__.rpartition(".")[0])  # the package: templates/ and static/ live there
     app.config.update(
         SECRET_KEY=settings.secret_key,
@@ -26,4 +25,5 @@ def create_app(settings: Settings | None = None) -> Flask:
     errors.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(auth.bp)
+    app.wsgi_app = request_log.wrap(app.wsgi_app, settings.trusted_proxies)
     return app

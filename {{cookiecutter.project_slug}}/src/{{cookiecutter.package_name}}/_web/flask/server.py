@@ -33,11 +33,14 @@ def production_command(host: str, port: str, workers: str) -> list[str]:
         "--graceful-timeout",
         "10",
         "--no-control-socket",  # several instances may share a host (and a home directory)
-        "--access-logfile",
-        "-",
-        # The path without its query string: the callback query holds the authorization code.
-        "--access-logformat",
-        '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms',
+        # gunicorn's lines in the app's format (logs.py); no access log of its own, as the app
+        # logs each request (without the query string, which holds the authorization code).
+        "--logger-class",
+        f"{PACKAGE}.logs.ServerLogger",
+        # gunicorn trusts X-Forwarded-Proto from loopback by default; only TRUSTED_PROXIES
+        # decides which forwarded headers count, in the app.
+        "--forwarded-allow-ips",
+        "",
         f"{PACKAGE}.web:create_app()",
     ]
 
