@@ -7,7 +7,6 @@ emulator as its own process, and tests talk to both over HTTP like a browser wou
 import json
 import os
 import secrets
-import shutil
 import socket
 import subprocess
 import sys
@@ -22,6 +21,7 @@ from {{ cookiecutter.package_name }}.config import DEFAULT_SCOPES, SESSION_STORE
 from {{ cookiecutter.package_name }}.keys import write_key_pair
 
 from tests.browser import Flow
+from tests.stores import PostgresServer, RedisServer
 
 PACKAGE = "{{ cookiecutter.package_name }}"
 CLIENT_ID = "contract-tests"
@@ -166,37 +166,32 @@ def _reset_emulator(request):
         request.getfixturevalue("emulator").admin("POST", "reset")
 
 
+def store_server():
+    """A real server for the session store, not yet started; None for SQLite and the cookie.
+
+    The database store uses SQLite unless TEST_DATABASE=postgresql (a throwaway PostgreSQL
+    cluster; the template's CI runs both).
+    """
+    if SESSION_STORE == "redis":
+        return RedisServer()
+    if SESSION_STORE == "database" and os.environ.get("TEST_DATABASE") == "postgresql":
+        return PostgresServer()
+    return None
+
+
 @pytest.fixture(scope="session")
 def store_env(workdir) -> dict[str, str]:
     """Environment variables pointing the app at a fresh session store."""
-    if SESSION_STORE == "database":
-        yield {"DATABASE_URL": f"sqlite:///{workdir / 'sessions.sqlite3'}"}
-    elif SESSION_STORE == "redis":
-        server = shutil.which("redis-server")
-        if server is None:
-            message = "redis-server is not installed (apt-get install redis-server)"
-            if os.environ.get("CI"):
-                pytest.fail(message)
-            pytest.skip(message)
-        port = free_port()
-        process = subprocess.Popen(
-            [
-                server,
-                "--port",
-                str(port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
-            stdout=subprocess.DEVNULL,
-        )
-        yield {"REDIS_URL": f"redis://127.0.0.1:{port}/0"}
-        stop(process)
-    else:
-        yield {}
+    server = store_server()
+    if server is None:
+        sqlite = {"DATABASE_URL": f"sqlite:///{workdir / 'sessions.sqlite3'}"}
+        yield sqlite if SESSION_STORE == "database" else {}
+        return
+    server.start()
+    yield server.env
+    server.stop()
+    if isinstance(server, PostgresServer):
+        server.remove()
 
 
 @pytest.fixture(scope="session")

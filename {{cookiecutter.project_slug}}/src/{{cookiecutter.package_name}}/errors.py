@@ -11,6 +11,21 @@ class ErrorPage:
     retry_login: bool = True
 
 
+class StoreUnavailable(Exception):
+    """The session store did not answer in time; pages that need the session answer 503."""
+
+
+# The session store is down: nobody can be told apart, so nobody is treated as logged in.
+STORE_UNAVAILABLE = ErrorPage(
+    503,
+    "We cannot open your session right now",
+    "Part of our service is briefly unavailable. Please try again in a minute.",
+    retry_login=False,
+)
+# Retry-After on that page: a store outage is usually short; clients need not hammer it.
+STORE_RETRY_AFTER = "30"
+
+
 CALLBACK_ERRORS = {
     "invalid": ErrorPage(400, "That login link is not valid", "Please start the login again."),
     "expired": ErrorPage(

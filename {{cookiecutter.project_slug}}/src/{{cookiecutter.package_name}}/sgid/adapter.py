@@ -43,6 +43,10 @@ CALLBACK_DEADLINE = 15.0  # seconds for token + JWKS + userinfo together
 LOGIN_TTL = 600  # seconds from "Log in" to the callback
 MAX_RESPONSE_BYTES = 1_000_000  # sgID answers are a few kB; anything huge is refused
 CLOCK_SKEW = 60  # seconds of leeway for iat in the future
+# Callbacks waiting on sgID at once, per process. Beyond this a callback is answered "Singpass is
+# not responding" at once, so a slow or hanging sgID can hold at most this many of the server's
+# threads (gunicorn runs 16 per worker; FastAPI's thread pool has 40) and other pages still load.
+MAX_CALLBACKS_IN_FLIGHT = 12
 KEY_ALGS = ["RSA-OAEP-256", "A256GCM"]  # userinfo `key`, as sgID sends it
 DATA_ALGS = ["A128GCMKW", "A128GCM"]  # userinfo `data` fields
 
@@ -108,6 +112,7 @@ class SgidAdapter:
         self._http.headers["User-Agent"] = "sgid-relying-party"
         self._timeouts = timeouts
         self._callback_deadline = callback_deadline
+        self._in_flight = threading.BoundedSemaphore(MAX_CALLBACKS_IN_FLIGHT)
         self.login_ttl = login_ttl  # read by login.py
         self._keys = _JwksVerifier(
             f"{self.issuer}/.well-known/jwks.json", self._get, jwks_refresh_cooldown
@@ -142,11 +147,14 @@ class SgidAdapter:
 
     def finish_login(self, *, code: str, code_verifier: str, nonce: str) -> Identity:
         """Exchange the code (once, never retried) and read userinfo, all within the deadline."""
+        if not self._in_flight.acquire(blocking=False):
+            raise SgidError("too many callbacks waiting for sgID", unavailable=True)
         token = _deadline.set(time.monotonic() + self._callback_deadline)
         try:
             return self._finish_login(code=code, code_verifier=code_verifier, nonce=nonce)
         finally:
             _deadline.reset(token)
+            self._in_flight.release()
 
     def _finish_login(self, *, code: str, code_verifier: str, nonce: str) -> Identity:
         tokens = self._post_json(

@@ -119,6 +119,17 @@ def sign_in(session: MutableMapping, identity: Identity) -> None:
         session[PENDING_KEY] = pending
 
 
+def store_seconds(session: MutableMapping, login_ttl: float, session_seconds: float) -> float:
+    """How long the session store should keep this session after this request.
+
+    Until someone logs in, a session holds only logins in progress: it is kept as long as a
+    login may take, so abandoned logins (and clients that only open /login) leave nothing behind.
+    """
+    if isinstance(session.get(USER_KEY), dict):
+        return session_seconds
+    return min(login_ttl, session_seconds)
+
+
 def current_user(session: MutableMapping, idle_seconds: int, max_seconds: int) -> dict | None:
     """The logged-in user, or None; ends sessions idle or older than the limits."""
     user = session.get(USER_KEY)

@@ -30,7 +30,15 @@ def see_other(location: str) -> HttpResponseRedirect:
 
 @require_safe
 def start(request):
-    return HttpResponseRedirect(login.begin(request.session, sgid(), request.GET.get("next")))
+    url = login.begin(request.session, sgid(), request.GET.get("next"))
+{%- if cookiecutter.session_store != "cookie" %}
+    # Until someone logs in, the store keeps the session as long as a login may take (login.py);
+    # signing in clears the session, and with it this shorter expiry.
+    seconds = login.store_seconds(request.session, sgid().login_ttl, settings.SESSION_COOKIE_AGE)
+    if seconds < settings.SESSION_COOKIE_AGE:
+        request.session.set_expiry(int(seconds))
+{%- endif %}
+    return HttpResponseRedirect(url)
 
 
 @require_safe

@@ -21,9 +21,13 @@ def prepare(settings: Settings) -> None:
 {%- if cookiecutter.session_store == "database" %}
     from django.core.management import call_command
 
-    # Idempotent, and run once here rather than racing in every worker. Deployments that run
-    # migrations as a release step use the same command: python -m <package>.manage migrate
-    call_command("migrate", interactive=False, verbosity=0)
+    from ..schema_lock import schema_lock
+
+    # Idempotent, and run once here rather than racing in every worker (instances starting
+    # together take turns). Deployments that run migrations as a release step use the same
+    # command: python -m <package>.manage migrate
+    with schema_lock(settings.database_url):
+        call_command("migrate", interactive=False, verbosity=0)
 {%- endif %}
 
 
@@ -36,6 +40,10 @@ def production_command(host: str, port: str, workers: str) -> list[str]:
         f"{host}:{port}",
         "--workers",
         workers,
+        # Threads, so a slow sgID cannot take every worker: each callback waiting on sgID holds
+        # one thread, at most 12 per worker (sgid/adapter.py), and the rest serve other pages.
+        "--threads",
+        "16",
         # Above the adapter's worst case (connect 3 s + reads 10 s per call) for one callback.
         "--timeout",
         "30",

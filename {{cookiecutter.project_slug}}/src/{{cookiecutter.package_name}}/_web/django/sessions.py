@@ -1,11 +1,22 @@
 """What the views need of the {{ cookiecutter.session_store }} session store (settings.py configures it)."""
 {%- if cookiecutter.session_store == "database" %}
 
+import logging
+
+from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.db import DatabaseError, connection
+
+from ..errors import STORE_RETRY_AFTER, STORE_UNAVAILABLE
 {%- elif cookiecutter.session_store == "redis" %}
 
+import logging
+
 import redis
+from django.contrib.sessions.backends import cache as cache_sessions
+from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.core.cache import cache
+
+from ..errors import STORE_RETRY_AFTER, STORE_UNAVAILABLE
 {%- else %}
 
 from functools import cache
@@ -14,6 +25,16 @@ from django.conf import settings
 from django.contrib.sessions.backends import signed_cookies
 
 from ..cookie_crypto import SessionSealer
+{%- endif %}
+{%- if cookiecutter.session_store != "cookie" %}
+
+log = logging.getLogger(__name__)
+{%- if cookiecutter.session_store == "database" %}
+STORE_ERRORS = (DatabaseError,)
+PURGE_EVERY = 100  # responses between deletions of expired rows (SQL has no TTL of its own)
+{%- else %}
+STORE_ERRORS = (redis.RedisError, OSError)
+{%- endif %}
 {%- endif %}
 
 
@@ -45,13 +66,13 @@ def store_is_reachable() -> bool:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-    except DatabaseError:
+    except STORE_ERRORS:
         return False
     return True
 {%- elif cookiecutter.session_store == "redis" %}
     try:
         cache.get("healthz")
-    except redis.RedisError:
+    except STORE_ERRORS:
         return False
     return True
 {%- else %}
@@ -75,4 +96,67 @@ class SessionStore(signed_cookies.SessionStore):
 @cache
 def _sealer() -> SessionSealer:
     return SessionSealer(settings.SECRET_KEY, settings.SESSION_COOKIE_AGE)
+{%- endif %}
+{%- if cookiecutter.session_store != "cookie" %}
+
+
+class SessionMiddleware(DjangoSessionMiddleware):
+    """Django's session middleware, answering the friendly 503 while the store is down.
+
+    The session is read here, before any view or the CSRF check, when the browser sent a
+    session id: if the store cannot answer, nobody can be told apart, so nobody is treated as
+    logged in. Failed writes (in a view, or after it) get the same page.
+    """
+
+    def process_request(self, request):
+        super().process_request(request)
+        try:
+            # Loads the session now; only a session id sent by the browser reaches the store.
+            request.session.get("_")
+        except STORE_ERRORS as exc:
+            return store_unavailable(request, exc)
+        return None
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, STORE_ERRORS):
+            return store_unavailable(request, exception)
+        return None
+
+    def process_response(self, request, response):
+        try:
+            response = super().process_response(request, response)
+{%- if cookiecutter.session_store == "database" %}
+            self.responses = getattr(self, "responses", 0) + 1
+            if self.responses % PURGE_EVERY == 0:
+                self.SessionStore.clear_expired()  # what manage clearsessions does
+{%- endif %}
+        except STORE_ERRORS as exc:
+            return store_unavailable(request, exc)
+        return response
+
+
+def store_unavailable(request, exc: Exception):
+    from .errors import render_error
+
+    log.warning("session store unavailable: %s", type(exc).__name__)
+    response = render_error(request, STORE_UNAVAILABLE)
+    response["Retry-After"] = STORE_RETRY_AFTER
+    return response
+{%- endif %}
+{%- if cookiecutter.session_store == "redis" %}
+
+
+class SessionStore(cache_sessions.SessionStore):
+    """Django's cache session, where a Redis outage is an error rather than no session.
+
+    Django's own load() reads any error as "no such session" (memcached refuses some keys),
+    which would quietly log people out and start new sessions while Redis is down.
+    """
+
+    def load(self):
+        data = self._cache.get(self.cache_key)
+        if data is not None:
+            return data
+        self._session_key = None
+        return {}
 {%- endif %}

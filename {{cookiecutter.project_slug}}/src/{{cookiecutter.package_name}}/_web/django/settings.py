@@ -20,6 +20,11 @@ from django.core.cache import CacheKeyWarning
 
 from ..config import load_settings
 from ..logs import configure as configure_logging
+{%- if cookiecutter.session_store == "database" %}
+from ..store_limits import database_connect_args
+{%- elif cookiecutter.session_store == "redis" %}
+from ..store_limits import redis_options
+{%- endif %}
 
 APP_SETTINGS = load_settings()
 PRODUCTION = APP_SETTINGS.production
@@ -60,7 +65,11 @@ MIDDLEWARE = [
     # Before WhiteNoise, so static files carry the headers too.
     f"{WEB}.middleware.security_headers",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+{%- if cookiecutter.session_store == "cookie" %}
     "django.contrib.sessions.middleware.SessionMiddleware",
+{%- else %}
+    f"{WEB}.sessions.SessionMiddleware",  # Django's, with a friendly 503 while the store is down
+{%- endif %}
     f"{WEB}.middleware.csrf_token_field",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -87,25 +96,23 @@ DATABASES = {
         APP_SETTINGS.database_url, conn_max_age=60, conn_health_checks=True
     )
 }
-if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # Wait for a busy SQLite file instead of failing at once under concurrent requests.
-    DATABASES["default"]["OPTIONS"] = {"timeout": 5}
-    if DATABASES["default"]["NAME"] != ":memory:":
-        # A relative path means the working directory, as everywhere else in the settings.
-        _sqlite = Path(DATABASES["default"]["NAME"]).resolve()
-        _sqlite.parent.mkdir(parents=True, exist_ok=True)
-        DATABASES["default"]["NAME"] = str(_sqlite)
-else:
-    DATABASES["default"]["OPTIONS"] = {"connect_timeout": 2}
+# Timeouts (SQLite: waiting for a busy file), as for every framework: see store_limits.py.
+DATABASES["default"]["OPTIONS"] = database_connect_args(APP_SETTINGS.database_url)
+_db = DATABASES["default"]
+if _db["ENGINE"].endswith("sqlite3") and _db["NAME"] != ":memory:":
+    # A relative path means the working directory, as everywhere else in the settings.
+    _sqlite = Path(_db["NAME"]).resolve()
+    _sqlite.parent.mkdir(parents=True, exist_ok=True)
+    _db["NAME"] = str(_sqlite)
 {%- elif cookiecutter.session_store == "redis" %}
-SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+SESSION_ENGINE = f"{WEB}.sessions"  # Django's cache sessions, not hiding Redis errors
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": APP_SETTINGS.redis_url,
         "KEY_PREFIX": "{{ cookiecutter.package_name }}",
-        # Without timeouts a stalled Redis would hang every worker.
-        "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2, "health_check_interval": 30},
+        # Without timeouts a stalled Redis would hang every worker (store_limits.py).
+        "OPTIONS": redis_options(),
     }
 }
 # Memcached's key rules do not bind Redis, and the warning would copy a session id a client

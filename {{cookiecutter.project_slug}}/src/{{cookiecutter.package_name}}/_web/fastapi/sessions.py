@@ -3,28 +3,57 @@
 Routes that need the session take a `Session` parameter, which loads it; other responses
 (static files, health checks, error pages) never read or write the store.
 """
+{%- if cookiecutter.session_store != "cookie" %}
+
+import json
+import logging
+from typing import Annotated
+{%- else %}
 
 from typing import Annotated
+{%- endif %}
 
 import starsessions
 from fastapi import Depends, FastAPI, Request
 {%- if cookiecutter.session_store == "redis" %}
 from redis.asyncio import Redis, RedisError
 {%- elif cookiecutter.session_store == "database" %}
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 {%- endif %}
 from starlette.types import Message, Receive, Scope, Send
+{%- if cookiecutter.session_store == "cookie" %}
 from starsessions import get_session_handler, load_session, regenerate_session_id
+{%- else %}
+from starsessions import SessionStore, get_session_handler, load_session, regenerate_session_id
+{%- endif %}
 {%- if cookiecutter.session_store == "redis" %}
 from starsessions.stores.redis import RedisStore
 {%- endif %}
 
 from ..config import Settings
 {%- if cookiecutter.session_store == "database" %}
+from ..errors import STORE_RETRY_AFTER, STORE_UNAVAILABLE, StoreUnavailable
+from ..sgid import login
+from .errors import render_error
 from .sql_store import SqlStore
+{%- elif cookiecutter.session_store == "redis" %}
+from ..errors import STORE_RETRY_AFTER, STORE_UNAVAILABLE, StoreUnavailable
+from ..sgid import login
+from ..store_limits import redis_options
+from .errors import render_error
 {%- elif cookiecutter.session_store == "cookie" %}
 from ..cookie_crypto import SessionSealer
 from .cookie_store import EncryptedCookieStore
+{%- endif %}
+{%- if cookiecutter.session_store != "cookie" %}
+
+log = logging.getLogger(__name__)
+{%- if cookiecutter.session_store == "database" %}
+STORE_ERRORS = (SQLAlchemyError,)
+{%- else %}
+STORE_ERRORS = (RedisError, OSError)
+{%- endif %}
 {%- endif %}
 
 
@@ -34,9 +63,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     store.create_table()  # if missing; serve.py's prepare() does it once before workers start
 {%- elif cookiecutter.session_store == "redis" %}
     # Without timeouts a stalled Redis would hang every request.
-    app.state.redis = Redis.from_url(
-        settings.redis_url, socket_timeout=2, socket_connect_timeout=2, health_check_interval=30
-    )
+    app.state.redis = Redis.from_url(settings.redis_url, **redis_options(asyncio=True))
     store = RedisStore(
         connection=app.state.redis,
         prefix="{{ cookiecutter.package_name }}:session:",
@@ -49,7 +76,11 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.state.session_store = store
     app.add_middleware(
         SessionMiddleware,
+{%- if cookiecutter.session_store == "cookie" %}
         store=store,
+{%- else %}
+        store=GuardedStore(store, settings.login_ttl),
+{%- endif %}
         # __Host- makes the browser refuse the cookie unless it is Secure, host-only and Path=/.
         cookie_name="__Host-session" if settings.production else "session",
         cookie_https_only=settings.production,
@@ -95,10 +126,45 @@ async def store_is_reachable(app: FastAPI) -> bool:
 {%- elif cookiecutter.session_store == "redis" %}
     try:
         return bool(await app.state.redis.ping())
-    except (RedisError, OSError):
+    except STORE_ERRORS:
         return False
 {%- else %}
     return True  # the cookie store has no server side
+{%- endif %}
+
+
+{%- if cookiecutter.session_store != "cookie" %}
+
+
+class GuardedStore(SessionStore):
+    """The store, with its errors turned into errors.StoreUnavailable (a friendly 503).
+
+    Also keeps sessions that hold only logins in progress no longer than a login may take.
+    """
+
+    def __init__(self, store: SessionStore, login_ttl: int):
+        self.store = store
+        self.login_ttl = login_ttl
+
+    async def read(self, session_id: str, lifetime: int) -> bytes:
+        try:
+            return await self.store.read(session_id, lifetime)
+        except STORE_ERRORS as exc:
+            raise StoreUnavailable from exc
+
+    async def write(self, session_id: str, data: bytes, lifetime: int, ttl: int) -> str:
+        # A session nobody has logged in to is kept for the login's lifetime only (login.py).
+        ttl = int(login.store_seconds(json.loads(data), self.login_ttl, ttl))
+        try:
+            return await self.store.write(session_id, data, lifetime, ttl)
+        except STORE_ERRORS as exc:
+            raise StoreUnavailable from exc
+
+    async def remove(self, session_id: str) -> None:
+        try:
+            await self.store.remove(session_id)
+        except STORE_ERRORS as exc:
+            raise StoreUnavailable from exc
 {%- endif %}
 
 
@@ -114,13 +180,24 @@ class SessionMiddleware(starsessions.SessionMiddleware):
     starsessions writes "path=/; httponly; samesite=Lax". Browsers accept any case, but
     every other framework, and the tools and tests that read Set-Cookie, spell them
     "Path=/; HttpOnly; SameSite=Lax".
+{%- if cookiecutter.session_store != "cookie" %}
+
+    While the store is down, requests that need the session get the friendly 503 page.
+{%- endif %}
     """
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         prefix = f"{self.cookie_name}=".encode("latin-1")
+{%- if cookiecutter.session_store != "cookie" %}
+        started = False
+{%- endif %}
 
         async def send_spelled(message: Message) -> None:
             if message["type"] == "http.response.start":
+{%- if cookiecutter.session_store != "cookie" %}
+                nonlocal started
+                started = True
+{%- endif %}
                 message["headers"] = [
                     (name, _spelled(value))
                     if name.lower() == b"set-cookie" and value.startswith(prefix)
@@ -128,8 +205,24 @@ class SessionMiddleware(starsessions.SessionMiddleware):
                     for name, value in message["headers"]
                 ]
             await send(message)
+{%- if cookiecutter.session_store == "cookie" %}
 
         await super().__call__(scope, receive, send_spelled)
+{%- else %}
+
+        try:
+            await super().__call__(scope, receive, send_spelled)
+        except StoreUnavailable as exc:
+            # Reading the session (in a route) or saving it (here, before the response starts)
+            # failed: nobody can be told apart, so the page is the friendly 503.
+            if started or scope["type"] != "http":
+                raise
+            log.warning("session store unavailable: %s", type(exc.__cause__).__name__)
+            page = render_error(
+                Request(scope), STORE_UNAVAILABLE, {"Retry-After": STORE_RETRY_AFTER}
+            )
+            await page(scope, receive, send)
+{%- endif %}
 
 
 def _spelled(header: bytes) -> bytes:

@@ -13,9 +13,17 @@ PACKAGE = __package__.rpartition(".")[0]
 
 def prepare(settings: Settings) -> None:
     """One-time setup before any worker starts (creating the session table, for one)."""
+{%- if cookiecutter.session_store == "database" %}
+    from ..schema_lock import schema_lock
+    from . import create_app
+
+    with schema_lock(settings.database_url):  # instances starting together take turns
+        create_app(settings)
+{%- else %}
     from . import create_app
 
     create_app(settings)
+{%- endif %}
 
 
 def production_command(host: str, port: str, workers: str) -> list[str]:
@@ -27,6 +35,10 @@ def production_command(host: str, port: str, workers: str) -> list[str]:
         f"{host}:{port}",
         "--workers",
         workers,
+        # Threads, so a slow sgID cannot take every worker: each callback waiting on sgID holds
+        # one thread, at most 12 per worker (sgid/adapter.py), and the rest serve other pages.
+        "--threads",
+        "16",
         # Above the adapter's worst case (connect 3 s + reads 10 s per call) for one callback.
         "--timeout",
         "30",

@@ -1,23 +1,38 @@
 """Where sessions live: {{ cookiecutter.session_store }}. Cookie attributes are the same for every store."""
+{%- if cookiecutter.session_store != "cookie" %}
+
+import logging
+from datetime import timedelta
+{%- else %}
 
 from datetime import timedelta
+{%- endif %}
 {%- if cookiecutter.session_store == "database" %}
 from pathlib import Path
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request, session
+from flask.sessions import NullSession, SessionInterface
 from flask_session import Session
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..config import Settings
+from ..errors import StoreUnavailable
+from ..sgid import login
+from ..store_limits import database_connect_args
 {%- elif cookiecutter.session_store == "redis" %}
 
 import redis
-from flask import Flask, current_app
+from flask import Flask, current_app, request, session
+from flask.sessions import NullSession, SessionInterface
 from flask_session import Session
 
 from ..config import Settings
+from ..errors import StoreUnavailable
+from ..sgid import login
+from ..store_limits import redis_options
 {%- else %}
 
 from flask import Flask
@@ -25,6 +40,17 @@ from flask.sessions import SecureCookieSession, SessionInterface
 
 from ..config import Settings
 from ..cookie_crypto import SessionSealer
+{%- endif %}
+{%- if cookiecutter.session_store != "cookie" %}
+
+log = logging.getLogger(__name__)
+{%- if cookiecutter.session_store == "database" %}
+STORE_ERRORS = (SQLAlchemyError,)
+{%- else %}
+STORE_ERRORS = (redis.RedisError, OSError)
+{%- endif %}
+# Pages that answer without the session, even while the store is down.
+SESSIONLESS_ENDPOINTS = {"static", "pages.healthz"}
 {%- endif %}
 
 
@@ -49,17 +75,20 @@ def init_app(app: Flask, settings: Settings) -> None:
     # One SQLAlchemy per app: Flask-Session defines its table on this instance's metadata.
     app.config["SESSION_SQLALCHEMY"] = SQLAlchemy(app)
     Session(app)
+    _no_retry_sleeps(app.session_interface)
+    _keep_logins_briefly(app.session_interface, settings)
+    _guard_store(app)
 {%- elif cookiecutter.session_store == "redis" %}
     app.config.update(
         SESSION_TYPE="redis",
         # Without timeouts a stalled Redis would hang every worker.
-        SESSION_REDIS=redis.Redis.from_url(
-            settings.redis_url, socket_timeout=2, socket_connect_timeout=2, health_check_interval=30
-        ),
+        SESSION_REDIS=redis.Redis.from_url(settings.redis_url, **redis_options()),
         SESSION_KEY_PREFIX="{{ cookiecutter.package_name }}:session:",
         SESSION_SERIALIZATION_FORMAT="json",
     )
     Session(app)
+    _keep_logins_briefly(app.session_interface, settings)
+    _guard_store(app)
 {%- else %}
     app.session_interface = EncryptedCookieSessionInterface(
         SessionSealer(settings.secret_key, settings.session_max_hours * 3600)
@@ -90,8 +119,20 @@ def store_is_reachable() -> bool:
 def _engine_options(url: str) -> dict:
     if url.startswith("sqlite"):
         # Wait for a busy SQLite file instead of failing at once under concurrent requests.
-        return {"connect_args": {"timeout": 5}}
-    return {"pool_pre_ping": True, "pool_timeout": 2, "connect_args": {"connect_timeout": 2}}
+        return {"connect_args": database_connect_args(url)}
+    return {"pool_pre_ping": True, "pool_timeout": 2, "connect_args": database_connect_args(url)}
+
+
+def _no_retry_sleeps(interface) -> None:
+    """Query the database once per call, without Flask-Session's retries.
+
+    Flask-Session retries every query twice after sleeping 0.3 s then 0.6 s, which holds a
+    worker for seconds while the database is down; pool_pre_ping already replaces connections
+    that a restart closed. functools.wraps keeps each undecorated method as __wrapped__.
+    """
+    for name in ("_retrieve_session_data", "_upsert_session", "_delete_session"):
+        method = getattr(type(interface), name)
+        setattr(interface, name, getattr(method, "__wrapped__", method).__get__(interface))
 
 
 def _sqlite_next_to_cwd(url: str) -> str:
@@ -108,10 +149,73 @@ def _sqlite_next_to_cwd(url: str) -> str:
 {%- elif cookiecutter.session_store == "redis" %}
     try:
         return bool(current_app.config["SESSION_REDIS"].ping())
-    except redis.RedisError:
+    except STORE_ERRORS:
         return False
 {%- else %}
     return True  # the cookie store has no server side
+{%- endif %}
+{%- if cookiecutter.session_store != "cookie" %}
+
+
+class StoreDownSession(NullSession):
+    """Stands in for the session while the store cannot be read; Flask never saves it."""
+
+
+class GuardedSessionInterface(SessionInterface):
+    """Flask-Session's interface, with the store's errors turned into errors.StoreUnavailable.
+
+    A failed read gives a StoreDownSession, which _refuse_without_session answers with the
+    friendly 503 (nobody is treated as logged in); a failed write raises StoreUnavailable,
+    which errors.py answers the same way.
+    """
+
+    def __init__(self, inner: SessionInterface):
+        self.inner = inner
+
+    def open_session(self, app, request):
+        try:
+            return self.inner.open_session(app, request)
+        except STORE_ERRORS as exc:
+            log.warning("session store unavailable: %s", type(exc).__name__)
+            return StoreDownSession()
+
+    def save_session(self, app, session, response):
+        if getattr(session, "store_failed", False):
+            return  # Flask saves again after the error page; one wait per request is enough
+        try:
+            self.inner.save_session(app, session, response)
+        except STORE_ERRORS as exc:
+            session.store_failed = True
+            raise StoreUnavailable from exc
+
+    def regenerate(self, session) -> None:
+        try:
+            self.inner.regenerate(session)
+        except STORE_ERRORS as exc:
+            raise StoreUnavailable from exc
+
+
+def _keep_logins_briefly(interface, settings: Settings) -> None:
+    """Store a session nobody has logged in to for the login's lifetime only (login.py)."""
+    upsert = interface._upsert_session
+
+    def upsert_for(lifetime: timedelta, session, store_id: str) -> None:
+        seconds = login.store_seconds(session, settings.login_ttl, lifetime.total_seconds())
+        upsert(timedelta(seconds=seconds), session, store_id)
+
+    interface._upsert_session = upsert_for
+
+
+def _guard_store(app: Flask) -> None:
+    app.session_interface = GuardedSessionInterface(app.session_interface)
+
+    @app.before_request
+    def _refuse_without_session():
+        if request.endpoint not in SESSIONLESS_ENDPOINTS and isinstance(
+            session._get_current_object(), StoreDownSession
+        ):
+            raise StoreUnavailable
+{%- else %}
 
 
 class EncryptedCookieSessionInterface(SessionInterface):

@@ -1,0 +1,76 @@
+"""The session store goes down mid-run: a friendly 503 within 2 s, nobody logged in, and the
+app recovers by itself when the store is back."""
+
+import time
+
+import pytest
+import requests
+
+from {{ cookiecutter.package_name }}.config import SESSION_STORE
+
+from tests.browser import Flow
+from tests.scaleout.conftest import log_in_across
+
+pytestmark = [
+    pytest.mark.scaleout,
+    pytest.mark.skipif(SESSION_STORE == "cookie", reason="the cookie store has no server"),
+]
+BOUND = 2.0  # seconds a page may take while the store is down
+
+
+@pytest.fixture(scope="module")
+def pair(cluster) -> list[str]:
+    return cluster.start(2)
+
+
+def timed_get(browser: requests.Session, url: str) -> tuple[requests.Response, float]:
+    started = time.monotonic()
+    response = browser.get(url, allow_redirects=False, timeout=10)
+    return response, time.monotonic() - started
+
+
+def wait_until_healthy(url: str, within: float = 10) -> float:
+    started = time.monotonic()
+    while time.monotonic() - started < within:
+        if requests.get(f"{url}/healthz", timeout=5).status_code == 200:
+            return time.monotonic() - started
+        time.sleep(0.1)
+    raise AssertionError(f"{url} did not report a healthy store within {within} s")
+
+
+@pytest.mark.parametrize("round_", [1, 2])  # a second outage: recovery is not a one-off
+def test_store_outage_answers_503_and_recovers_without_a_restart(pair, cluster, browser, round_):
+    first, second = pair
+    assert log_in_across(browser, start_on=first, finish_on=second).status_code == 303
+    assert Flow(first).is_logged_in(browser)
+
+    cluster.store.stop()
+    try:
+        for url in pair:
+            for path in ("/", "/login", "/callback?code=abc&state=def"):
+                response, took = timed_get(browser, f"{url}{path}")
+                assert response.status_code == 503, (url, path, response.status_code)
+                assert took < BOUND, (url, path, took)
+                assert "We cannot open your session right now" in response.text
+                assert "Log out" not in response.text  # never treated as logged in
+                assert 0 < int(response.headers["Retry-After"]) <= 120
+                assert "Content-Security-Policy" in response.headers
+            # A new visitor starting a login needs the store to keep it too.
+            response, took = timed_get(requests.Session(), f"{url}/login")
+            assert (response.status_code, took < BOUND) == (503, True)
+            # Pages that need no session still work; /healthz says what is wrong.
+            response, took = timed_get(requests.Session(), f"{url}/")
+            assert (response.status_code, took < BOUND) == (200, True)
+            assert "Log out" not in response.text
+            response, took = timed_get(requests.Session(), f"{url}/healthz")
+            assert (response.status_code, took < BOUND) == (503, True)
+            assert response.json()["session_store"] is False
+    finally:
+        cluster.store.start()
+
+    for url in pair:
+        wait_until_healthy(url)
+    # No restart of the app: logins work again, across instances.
+    fresh = requests.Session()
+    assert log_in_across(fresh, start_on=second, finish_on=first).status_code == 303
+    assert Flow(second).is_logged_in(fresh)

@@ -1,0 +1,141 @@
+"""Real session-store servers for the tests, each in a temporary directory, on a free loopback port.
+
+The tests can stop and start them again on the same port, to see how the app behaves while its
+store is down and that it recovers by itself. When CI=true a missing server fails the tests;
+elsewhere they are skipped with a line saying what to install.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+START_TIMEOUT = 20
+# Debian installs PostgreSQL's server programs outside PATH.
+POSTGRES_BIN_DIRS = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def missing(message: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def wait_for_port(port: int, process: subprocess.Popen | None, name: str) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"{name} exited with {process.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"{name} did not listen on port {port} within {START_TIMEOUT} s")
+
+
+class RedisServer:
+    """redis-server without persistence: a restart empties it, as a replaced Redis would be."""
+
+    def __init__(self):
+        self.program = shutil.which("redis-server")
+        if self.program is None:
+            missing("redis-server is not installed (apt-get install redis-server)")
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+        self.env = {"REDIS_URL": f"redis://127.0.0.1:{self.port}/0"}
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [self.program, "--port", str(self.port), "--bind", "127.0.0.1"]
+            + ["--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+        )
+        wait_for_port(self.port, self.process, "redis-server")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.kill()  # an outage, not a clean shutdown
+            self.process.wait(timeout=10)
+            self.process = None
+
+    def size(self) -> int:
+        """How many keys Redis holds (sessions and logins in progress)."""
+        import redis
+
+        with redis.Redis(port=self.port) as client:
+            return client.dbsize()
+
+
+class PostgresServer:
+    """A throwaway PostgreSQL cluster (initdb) in a temporary directory.
+
+    PostgreSQL refuses to run as root, so as root (CI) it runs as the unprivileged user nobody,
+    in a directory that user owns; nothing on the system changes. fsync is off: the data is
+    thrown away anyway.
+    """
+
+    def __init__(self):
+        bin_dir = next((d for d in POSTGRES_BIN_DIRS if (d / "initdb").exists()), None)
+        found = shutil.which("pg_ctl")
+        if bin_dir is None and found:
+            bin_dir = Path(found).parent
+        if bin_dir is None:
+            missing("PostgreSQL is not installed (apt-get install postgresql)")
+        self.bin_dir = bin_dir
+        self.port = free_port()
+        # Not under pytest's tmp_path: its parents are private to root.
+        self.root = Path(tempfile.mkdtemp(prefix="sgid-postgres-"))
+        self.data = self.root / "data"
+        self.as_user: list[str] = []
+        if os.geteuid() == 0:
+            shutil.chown(self.root, "nobody", "nogroup")
+            self.as_user = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
+        url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+        self.env = {"DATABASE_URL": url}
+
+    def _run(self, program: str, *args: str) -> None:
+        subprocess.run(
+            [*self.as_user, str(self.bin_dir / program), *args],
+            check=True,
+            cwd=self.root,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def start(self) -> None:
+        options = f"-p {self.port} -h 127.0.0.1 -k {self.root} -F -c max_connections=200"
+        log = str(self.root / "log")
+        self._run("pg_ctl", "-D", str(self.data), "-l", log, "-o", options, "-w", "start")
+        wait_for_port(self.port, None, "PostgreSQL")
+
+    def stop(self) -> None:
+        if (self.data / "postmaster.pid").exists():  # running
+            self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def size(self) -> int:
+        """How many rows the session table holds (sessions and logins in progress)."""
+        import psycopg
+
+        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres") as connection:
+            # "sessions", or "django_session" for Django
+            (table,) = connection.execute(
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = 'public' AND table_name LIKE '%session%'"
+            ).fetchone()
+            return connection.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]  # noqa: S608
+
+    def remove(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
