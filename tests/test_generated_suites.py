@@ -114,3 +114,60 @@ def test_the_pip_path_installs_despite_the_sdks_pins(run_cookiecutter, tmp_path)
     assert installed["sgid-client"] == "0.3.0"
     assert installed["jwcrypto"] != "1.4.2"
     assert installed["requests"] != "2.31.0"
+
+
+# Several instances on a shared store, store and sgID outages, and a short load run, per
+# framework on each shared store; PostgreSQL also runs the whole generated suite once.
+SHARED_STORES = [
+    pytest.param(framework, store, id=f"{framework}-{name}")
+    for framework in TEMPLATE["framework"]
+    for store, name in (("redis", "redis"), ("database", "postgresql"))
+]
+POSTGRES_BIN = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+
+
+def require_postgresql() -> None:
+    if POSTGRES_BIN or shutil.which("initdb"):
+        return
+    message = "PostgreSQL is not installed (apt-get install postgresql)"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("framework", "store"), SHARED_STORES)
+def test_the_scaleout_suite_passes(run_cookiecutter, tmp_path, framework, store):
+    require_service(store)
+    if store == "database":
+        require_postgresql()
+    output_dir = tmp_path / "out"
+    result = run_cookiecutter(
+        output_dir, f"framework={framework}", f"session_store={store}", "validate=false"
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    project = output_dir / "sgid-app"
+    subprocess.run(["uv", "sync", "-q"], cwd=project, check=True, timeout=BAKE_TIMEOUT_SECONDS)
+    pytest_command = [
+        project / ".venv" / "bin" / "python",
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+    ]
+    runs = [["-m", "scaleout"]]
+    if store == "database":
+        runs.append([])  # the whole suite again, on PostgreSQL instead of SQLite
+    for extra in runs:
+        run = subprocess.run(
+            [*pytest_command, *extra],
+            cwd=project,
+            env={**os.environ, "TEST_DATABASE": "postgresql"},
+            capture_output=True,
+            text=True,
+            timeout=BAKE_TIMEOUT_SECONDS,
+            check=False,
+        )
+        assert run.returncode == 0, run.stdout[-5000:] + run.stderr[-5000:]
+        assert " passed" in run.stdout, run.stdout[-5000:]
