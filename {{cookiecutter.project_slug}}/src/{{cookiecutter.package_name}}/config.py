@@ -183,7 +183,7 @@ def _private_key(env: "_Env") -> str:
         key = load_pem_private_key(text.encode("ascii"), password=None)
     except (ValueError, TypeError, UnicodeEncodeError):
         raise ConfigError(
-            "SGID_PRIVATE_KEY: not an unencrypted PEM private key (-----BEGIN PRIVATE KEY-----)"
+            "SGID_PRIVATE_KEY: not an unencrypted PEM private key (PKCS#8 or PKCS#1)"
         ) from None
     if not isinstance(key, rsa.RSAPrivateKey) or key.key_size < 2048:
         raise ConfigError("SGID_PRIVATE_KEY: sgID needs an RSA key of at least 2048 bits")
