@@ -90,8 +90,10 @@ def main() -> int:
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     RESULTS.write_text(json.dumps({"machine": machine, "runs": rows}, indent=2) + "\n")
     print(f"\n{machine}; two instances x 2 workers each, one emulator, one store\n")
-    print("| framework | store | logins | errors | mix-ups | logins/s | p50 ms | p95 ms "
-          "| store max | after | after login TTL |")
+    print(
+        "| framework | store | logins | errors | mix-ups | logins/s | p50 ms | p95 ms "
+        "| store max | after | after login TTL |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(
