@@ -207,6 +207,17 @@ def save(name: str, data: dict) -> Path:
     return path
 
 
+def merged(name: str, rows: list[dict], keys: tuple[str, ...]) -> list[dict]:
+    """rows, plus the rows of the last saved results that this run did not measure again
+    (so running a subset, e.g. one framework, keeps the other figures)."""
+    path = RESULTS / f"{name}.json"
+    if not path.exists():
+        return rows
+    fresh = {tuple(r.get(k) for k in keys) for r in rows}
+    old = json.loads(path.read_text(encoding="utf-8")).get("rows", [])
+    return [r for r in old if tuple(r.get(k) for k in keys) not in fresh] + rows
+
+
 def timed(command: list[str], **kwargs) -> tuple[float, subprocess.CompletedProcess]:
     started = time.perf_counter()
     result = subprocess.run(command, capture_output=True, text=True, check=False, **kwargs)

@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import FRAMEWORKS, ROOT, load, project, save
+from common import FRAMEWORKS, ROOT, load, merged, project, save
 
 TARGET_S = 20
 PHASES = {"Installing ": "install", "Running the generated tests": "tests"}
@@ -119,7 +119,7 @@ def main() -> None:
             "load_after": load(),
             "target_s": TARGET_S,
             "bake_only_s": bake_seconds,
-            "rows": rows,
+            "rows": merged("generate", rows, ("framework", "path")),
         },
     )
 

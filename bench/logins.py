@@ -15,7 +15,7 @@ import tempfile
 import traceback
 from pathlib import Path
 
-from common import FRAMEWORKS, free_port, load, project, save
+from common import FRAMEWORKS, free_port, load, merged, project, save
 from stack import SCOPES, Stack, drive, percentiles
 
 TARGET_RATIO = 0.9
@@ -122,7 +122,7 @@ def main() -> None:
             "scopes": SCOPES,
             "target_ratio": TARGET_RATIO,
             "target_calls": TARGET_CALLS,
-            "rows": rows,
+            "rows": merged("logins", rows, ("framework", "store")),
             "failures": failures,
         },
     )

@@ -10,7 +10,7 @@ import tempfile
 import traceback
 from pathlib import Path
 
-from common import FRAMEWORKS, children, free_port, load, private_mb, project, rss_mb, save
+from common import FRAMEWORKS, children, free_port, load, merged, private_mb, project, rss_mb, save
 from stack import Stack, drive
 
 TARGET_MB = 80
@@ -79,7 +79,7 @@ def main() -> None:
             "load_after": load(),
             "target_mb": TARGET_MB,
             "target_growth_mb": TARGET_GROWTH_MB,
-            "rows": rows,
+            "rows": merged("memory", rows, ("framework", "store")),
             "failures": failures,
         },
     )

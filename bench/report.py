@@ -35,6 +35,18 @@ def when(data: dict) -> str:
     )
 
 
+def text(value) -> str:
+    """A pytest summary saved as a string (or, by older runs, a list of lines)."""
+    return value if isinstance(value, str) else " ".join(value)
+
+
+def short_phase(phase: str) -> str:
+    """'5.04s call tests/contract/test_x.py::test_y' -> 'test_y 5.0 s'."""
+    seconds, when_, test = phase.split(" ", 2)
+    name = test.rsplit("::", 1)[-1]
+    return f"{name} {float(seconds[:-1]):.1f} s" + ("" if when_ == "call" else f" ({when_})")
+
+
 def machine_section(m: dict | None) -> list[str]:
     if not m:
         return ["_No machine description yet: run bench/run_all.py._", ""]
@@ -159,12 +171,15 @@ def suites_section(d: dict) -> tuple[list[str], list]:
                 f"{r['wall_s']} s",
                 f"{r['contract_s']} s ({r['contract_tests']} tests)",
                 "yes" if r["passed"] else "**no**",
-                r["summary"],
+                text(r["summary"]) + "".join(f"; failed: `{f}`" for f in r.get("failures", [])),
                 verdict(r["passed"] and r["contract_s"] <= d["target_s"]),
             ]
         )
         if r.get("slowest"):
-            slowest.append(f"- {r['framework']}/{r['store']}: " + "; ".join(r["slowest"][:6]))
+            slowest.append(
+                f"- {r['framework']}/{r['store']}: "
+                + "; ".join(short_phase(p) for p in r["slowest"][:5])
+            )
     ran = [r for r in d["rows"] if "wall_s" in r]
     worst = max((r["contract_s"] for r in ran), default=float("nan"))
     ok = bool(ran) and all(r["passed"] and r["contract_s"] <= d["target_s"] for r in ran)
@@ -355,7 +370,7 @@ def tiers_section(d: dict) -> tuple[list[str], list[list]]:
             r["tier"],
             f"`{r['command']}`",
             f"{r['wall_s']} s",
-            r["summary"],
+            text(r["summary"]) + "".join(f"; failed: `{f}`" for f in r.get("failures", [])),
             "yes" if r["passed"] else "**no**",
         ]
         for r in d["rows"]
@@ -364,7 +379,8 @@ def tiers_section(d: dict) -> tuple[list[str], list[list]]:
         "## 6. The template's own test suite, by tier",
         "",
         "`bench/tiers.py`: wall time of each tier on this machine, two tests at a time "
-        "(`-n 2`, pytest-xdist). No target: recorded so changes show.",
+        "(`-n 2`, pytest-xdist). No target: recorded so changes show. Failures here are "
+        "other work in progress in the same working tree at the time of the run.",
         "",
         *table(["tier", "command", "wall time", "pytest summary", "passed"], rows),
         "",

@@ -10,7 +10,7 @@ import tempfile
 import xml.etree.ElementTree as ET  # noqa: N817 (parsing the JUnit report pytest just wrote)
 from pathlib import Path
 
-from common import FRAMEWORKS, STORES, load, project, save, timed
+from common import FRAMEWORKS, STORES, load, merged, project, save, timed
 
 TARGET_S = 20
 SLOWEST = 8  # the slowest test phases, kept as the profile of where the time goes
@@ -32,7 +32,9 @@ def measure(framework: str, store: str) -> dict:
                 if case.get("classname", "").startswith("tests.contract"):
                     contract_s += float(case.get("time", 0))
                     contract_n += 1
-    summary = re.findall(r"^=*\s*(\d+ passed.*?)\s*=*$", result.stdout, re.MULTILINE)
+    summary = re.findall(
+        r"^=*\s*(\d+ (?:failed|passed|error).*?)\s*=*$", result.stdout, re.MULTILINE
+    )
     slowest = re.findall(r"^([\d.]+)s (setup|call|teardown)\s+(\S+)$", result.stdout, re.MULTILINE)
     row = {
         "slowest": [f"{s}s {phase} {test}" for s, phase, test in slowest],
@@ -44,6 +46,8 @@ def measure(framework: str, store: str) -> dict:
         "contract_s": round(contract_s, 1),
         "contract_tests": contract_n,
     }
+    if result.returncode != 0:
+        row["failures"] = re.findall(r"^(?:FAILED|ERROR) (\S+)", result.stdout, re.MULTILINE)[:10]
     print(f"suite {framework}/{store}: {row['wall_s']} s, {row['summary']}", flush=True)
     return row
 
@@ -65,7 +69,13 @@ def main() -> None:
                 )
                 print(f"suite {framework}/{store}: {exc}", flush=True)
     save(
-        "suites", {"load_before": before, "load_after": load(), "target_s": TARGET_S, "rows": rows}
+        "suites",
+        {
+            "load_before": before,
+            "load_after": load(),
+            "target_s": TARGET_S,
+            "rows": merged("suites", rows, ("framework", "store")),
+        },
     )
 
 
