@@ -4,6 +4,7 @@ and a person can log in through the emulator's persona picker and consent page."
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import requests
@@ -30,13 +31,28 @@ def dev_server(tmp_path, key_files, store_env):
     app_url = f"http://127.0.0.1:{app_port}"
     wait_for_http(f"{app_url}/healthz", process, "the dev server")
     wait_for_http(f"http://127.0.0.1:{sgid_port}/v2/.well-known/jwks.json", process, "the emulator")
-    yield app_url
+    yield app_url, process.pid
     stop(process)
 
 
 def test_a_person_logs_in_through_the_picker(dev_server):
-    flow, browser = Flow(dev_server), requests.Session()
+    app_url, _ = dev_server
+    flow, browser = Flow(app_url), requests.Session()
     callback_url = flow.pick_and_approve(browser, flow.start(browser), "jose")
     assert browser.get(callback_url, allow_redirects=False).status_code == 303
-    page = browser.get(f"{dev_server}/").text
+    page = browser.get(f"{app_url}/").text
     assert "Log out" in page
+
+
+def test_no_private_key_on_any_command_line(dev_server):
+    """Any local user can read process command lines; the emulator only gets the public key."""
+    _, dev_pid = dev_server
+    started = descendants(dev_pid)
+    assert len(started) >= 2, "the dev command starts the emulator and the app server"
+    for pid in [dev_pid, *started]:
+        assert b"PRIVATE KEY" not in Path(f"/proc/{pid}/cmdline").read_bytes()
+
+
+def descendants(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [n for child in children for n in (int(child), *descendants(int(child)))]

@@ -12,7 +12,7 @@ import sys
 from urllib.parse import urlsplit
 
 from .config import ConfigError, load_settings
-from .keys import DEV_DIR, PUBLIC_NAME
+from .keys import DEV_DIR, PUBLIC_NAME, public_pem
 from .web.server import dev_command, prepare
 
 
@@ -30,7 +30,8 @@ def main() -> int:
     emulator = None
     if sgid_url.hostname in ("localhost", "127.0.0.1"):
         public_key = DEV_DIR / PUBLIC_NAME
-        client_key = public_key if public_key.exists() else settings.sgid_private_key
+        # Only ever the public half on the command line: any local user can read `ps`.
+        client_key = public_key if public_key.exists() else public_pem(settings.sgid_private_key)
         # "--flag=value": a random secret may start with "-", which argparse would misread.
         emulator = subprocess.Popen(
             [

@@ -22,6 +22,16 @@ PRIVATE_NAME = "sgid-private.pem"
 PUBLIC_NAME = "sgid-public.pem"
 
 
+def public_pem(private_pem: str) -> str:
+    """The public key, as PEM text, of an RSA private key given as PEM text."""
+    key = serialization.load_pem_private_key(private_pem.encode("ascii"), password=None)
+    return (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode("ascii")
+    )
+
+
 def write_key_pair(directory: Path) -> tuple[Path, Path]:
     """Create an RSA-2048 key pair in `directory`; refuses to overwrite an existing one."""
     private_path, public_path = directory / PRIVATE_NAME, directory / PUBLIC_NAME

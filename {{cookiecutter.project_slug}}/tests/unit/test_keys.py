@@ -2,7 +2,7 @@
 
 import stat
 
-from {{ cookiecutter.package_name }}.keys import main
+from {{ cookiecutter.package_name }}.keys import main, public_pem, write_key_pair
 
 
 def test_register_prints_what_to_register_and_keeps_the_private_key_private(tmp_path, capsys):
@@ -35,3 +35,10 @@ def test_dev_keys_are_made_once(tmp_path, monkeypatch):
     before = (tmp_path / ".dev-keys" / "sgid-private.pem").read_bytes()
     assert main(["dev"]) == 0
     assert (tmp_path / ".dev-keys" / "sgid-private.pem").read_bytes() == before
+
+
+def test_public_pem_is_the_public_half(tmp_path):
+    private_path, public_path = write_key_pair(tmp_path)
+    public = public_pem(private_path.read_text())
+    assert public == public_path.read_text()
+    assert "PRIVATE" not in public
