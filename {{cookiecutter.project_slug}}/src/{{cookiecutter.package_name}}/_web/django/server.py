@@ -7,6 +7,7 @@ import os
 import sys
 
 from ..config import Settings
+from ..gunicorn_command import gunicorn_command
 
 PACKAGE = __package__.rpartition(".")[0]
 SETTINGS_MODULE = f"{__package__}.settings"
@@ -32,34 +33,7 @@ def prepare(settings: Settings) -> None:
 
 
 def production_command(host: str, port: str, workers: str) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--bind",
-        f"{host}:{port}",
-        "--workers",
-        workers,
-        # Threads, so a slow sgID cannot take every worker: each callback waiting on sgID holds
-        # one thread, at most 12 per worker (sgid/adapter.py), and the rest serve other pages.
-        "--threads",
-        "16",
-        # Above the adapter's worst case (connect 3 s + reads 10 s per call) for one callback.
-        "--timeout",
-        "30",
-        "--graceful-timeout",
-        "10",
-        "--no-control-socket",  # several instances may share a host (and a home directory)
-        # gunicorn's lines in the app's format (logs.py); no access log of its own, as the app
-        # logs each request (without the query string, which holds the authorization code).
-        "--logger-class",
-        f"{PACKAGE}.logs.ServerLogger",
-        # gunicorn trusts X-Forwarded-Proto from loopback by default; only TRUSTED_PROXIES
-        # decides which forwarded headers count, in the app.
-        "--forwarded-allow-ips",
-        "",
-        f"{__package__}.wsgi:application",
-    ]
+    return gunicorn_command(f"{__package__}.wsgi:application", host, port, workers)
 
 
 def dev_command(host: str, port: int) -> tuple[list[str], dict[str, str]]:
