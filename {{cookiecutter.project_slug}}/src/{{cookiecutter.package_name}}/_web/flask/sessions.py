@@ -130,9 +130,25 @@ def _no_retry_sleeps(interface) -> None:
     worker for seconds while the database is down; pool_pre_ping already replaces connections
     that a restart closed. functools.wraps keeps each undecorated method as __wrapped__.
     """
-    for name in ("_retrieve_session_data", "_upsert_session", "_delete_session"):
+    for name in (
+        "_retrieve_session_data",
+        "_upsert_session",
+        "_delete_session",
+        "_delete_expired_sessions",
+    ):
         method = getattr(type(interface), name)
         setattr(interface, name, getattr(method, "__wrapped__", method).__get__(interface))
+    # The purge of expired rows runs before a random request (SESSION_CLEANUP_N_REQUESTS), even
+    # /healthz: while the database is down it is skipped, never turned into that request's 500.
+    purge = interface._delete_expired_sessions
+
+    def purge_unless_store_is_down() -> None:
+        try:
+            purge()
+        except STORE_ERRORS as exc:
+            log.warning("expired-session purge skipped: %s", type(exc).__name__)
+
+    interface._delete_expired_sessions = purge_unless_store_is_down
 
 
 def _sqlite_next_to_cwd(url: str) -> str:
