@@ -128,11 +128,21 @@ class SessionMiddleware(DjangoSessionMiddleware):
 {%- if cookiecutter.session_store == "database" %}
             self.responses = getattr(self, "responses", 0) + 1
             if self.responses % PURGE_EVERY == 0:
-                self.SessionStore.clear_expired()  # what manage clearsessions does
+                purge_expired_sessions(self.SessionStore)
 {%- endif %}
         except STORE_ERRORS as exc:
             return store_unavailable(request, exc)
         return response
+{%- if cookiecutter.session_store == "database" %}
+
+
+def purge_expired_sessions(store) -> None:
+    """Delete expired rows, as manage clearsessions does; skipped while the store is down."""
+    try:
+        store.clear_expired()
+    except STORE_ERRORS as exc:
+        log.warning("expired-session purge skipped: %s", type(exc).__name__)
+{%- endif %}
 
 
 def store_unavailable(request, exc: Exception):
