@@ -10,6 +10,7 @@ import re
 import secrets
 import shutil
 import subprocess
+import warnings
 from pathlib import Path
 
 import pytest
@@ -148,19 +149,13 @@ def test_the_scaleout_suite_passes(run_cookiecutter, tmp_path, framework, store)
     assert result.returncode == 0, result.stdout + result.stderr
     project = output_dir / "sgid-app"
     subprocess.run(["uv", "sync", "-q"], cwd=project, check=True, timeout=BAKE_TIMEOUT_SECONDS)
-    pytest_command = [
-        project / ".venv" / "bin" / "python",
-        "-m",
-        "pytest",
-        "-q",
-        "-p",
-        "no:cacheprovider",
-    ]
+    pytest_command = [project / ".venv" / "bin" / "python", "-m", "pytest", "-q", "-rf"]
     runs = [["-m", "scaleout"]]
     if store == "database":
         runs.append([])  # the whole suite again, on PostgreSQL instead of SQLite
-    for extra in runs:
-        run = subprocess.run(
+
+    def run_pytest(*extra: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
             [*pytest_command, *extra],
             cwd=project,
             env={**os.environ, "TEST_DATABASE": "postgresql"},
@@ -169,5 +164,16 @@ def test_the_scaleout_suite_passes(run_cookiecutter, tmp_path, framework, store)
             timeout=BAKE_TIMEOUT_SECONDS,
             check=False,
         )
-        assert run.returncode == 0, run.stdout[-5000:] + run.stderr[-5000:]
+
+    for extra in runs:
+        run = run_pytest(*extra)
+        if run.returncode != 0:
+            # These suites stop and restart real servers against wall-clock bounds; a test that
+            # failed is run once more on its own so a timing hiccup on a loaded machine does not
+            # fail CI, while a real fault (failing twice) still does. The first failure is shown.
+            failed = [line for line in run.stdout.splitlines() if line.startswith("FAILED")]
+            warnings.warn(f"retrying {failed} once", stacklevel=1)
+            rerun = run_pytest(*extra, "--last-failed")
+            assert rerun.returncode == 0, "\n".join(failed) + "\n" + rerun.stdout[-5000:]
+            run = rerun
         assert " passed" in run.stdout, run.stdout[-5000:]
