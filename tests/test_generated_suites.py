@@ -1,5 +1,6 @@
 """Slow: bake each framework x session store with validate=true, so the post_gen hook installs
-the project in its own .venv and runs its whole generated suite; the hook must report PASS.
+the project in its own .venv and runs its quick check (it must report PASS); then run the rest
+of the generated suite there, the tests marked waits, so every combination passes all of it.
 
 Run with: uv run pytest tests -m slow -n 2
 """
@@ -65,6 +66,17 @@ def test_the_generated_suite_passes(run_cookiecutter, tmp_path, framework, store
     assert result.returncode == 0, report
     assert re.search(r"^PASS: \d+ tests passed in [\d.]+ s", result.stdout, re.MULTILINE), report
     assert (output_dir / "sgid-app" / ".venv").is_dir()
+    waits = subprocess.run(
+        [output_dir / "sgid-app" / ".venv" / "bin" / "python", "-m", "pytest", "-q", "-rf"]
+        + ["-m", "waits"],
+        cwd=output_dir / "sgid-app",
+        capture_output=True,
+        text=True,
+        timeout=BAKE_TIMEOUT_SECONDS,
+        check=False,
+    )
+    assert waits.returncode == 0, waits.stdout[-5000:] + waits.stderr[-2000:]
+    assert " passed" in waits.stdout, waits.stdout
     if framework == "django":
         assert_django_deploy_check_is_clean(output_dir / "sgid-app", tmp_path)
 

@@ -7,6 +7,7 @@ emulator as its own process, and tests talk to both over HTTP like a browser wou
 import json
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -27,10 +28,14 @@ PACKAGE = "{{ cookiecutter.package_name }}"
 CLIENT_ID = "contract-tests"
 DEFAULT_PERSONA = "denise"
 START_TIMEOUT = 20
-# Small limits on talking to sgID, so the timeout tests are quick (production: 3 s / 10 s / 15 s).
-CONNECT_TIMEOUT = 1.0
-READ_TIMEOUT = 1.5
-CALLBACK_DEADLINE = 2.0
+# Small limits on talking to sgID, so the timeout tests are quick (production: 3 s / 10 s / 15 s),
+# yet roomy for a login on a busy machine (about 20 ms when idle).
+CONNECT_TIMEOUT = 0.5
+READ_TIMEOUT = 1.0
+CALLBACK_DEADLINE = 1.5
+# How often the app may refetch sgID's JWKS (production: once a minute), so that key-rotation
+# tests need not wait long.
+JWKS_REFRESH_COOLDOWN = 0.5
 
 
 def free_port() -> int:
@@ -39,14 +44,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-# Other instances of the app, with some settings changed (see app_with), one worker each.
+# Settings of other instances of the app (INSTANCES below).
 # Logins and sessions that expire within seconds:
 SHORT_LIVED = {
-    "LOGIN_TTL_SECONDS": "2",
-    "SESSION_IDLE_MINUTES": "0.02",  # 1.2 s
-    "SGID_JWKS_REFRESH_COOLDOWN": "0.5",
+    "LOGIN_TTL_SECONDS": "1",
+    "SESSION_IDLE_MINUTES": "0.015",  # 0.9 s
+    "SGID_JWKS_REFRESH_COOLDOWN": "0.25",
 }
-SHORT_ABSOLUTE = {"SESSION_MAX_HOURS": "0.0004"}  # 1.44 s
+SHORT_ABSOLUTE = {"SESSION_MAX_HOURS": "0.0003"}  # 1.08 s
 SGID_DOWN = {"SGID_HOSTNAME": f"http://127.0.0.1:{free_port()}"}  # nothing listens there
 # Production mode, pointed at a name that never resolves: only pages that need no sgID work.
 PRODUCTION = {
@@ -56,7 +61,14 @@ PRODUCTION = {
 }
 # Production behind one TLS-terminating proxy, whose X-Forwarded-* headers the app believes.
 BEHIND_PROXY = {**PRODUCTION, "TRUSTED_PROXIES": "1"}
-INSTANCES = [SHORT_LIVED, SHORT_ABSOLUTE, SGID_DOWN, PRODUCTION, BEHIND_PROXY]
+# Other instances of the app, one worker each, by the name of the fixture giving their URL.
+INSTANCES = {
+    "short_lived_url": SHORT_LIVED,
+    "short_absolute_url": SHORT_ABSOLUTE,
+    "sgid_down_url": SGID_DOWN,
+    "production_url": PRODUCTION,
+    "proxied_url": BEHIND_PROXY,
+}
 
 
 def wait_for_http(url: str, process: subprocess.Popen, name: str) -> None:
@@ -72,12 +84,19 @@ def wait_for_http(url: str, process: subprocess.Popen, name: str) -> None:
     raise RuntimeError(f"{name} did not answer at {url} within {START_TIMEOUT} s")
 
 
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
+def stop(*processes: subprocess.Popen) -> None:
+    """Stop servers together, as Ctrl-C would.
+
+    SIGINT is gunicorn's quick shutdown; on SIGTERM each worker first waits out its poll loop
+    (up to a second). Every other server here treats the two alike.
+    """
+    for process in processes:
+        process.send_signal(signal.SIGINT)
+    for process in processes:
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 def personas() -> dict[str, dict]:
@@ -125,15 +144,15 @@ def app_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def extra_app_ports() -> list[int]:
-    return [free_port() for _ in INSTANCES]
+def extra_app_ports() -> dict[str, int]:
+    return {name: free_port() for name in INSTANCES}
 
 
 @pytest.fixture(scope="session")
 def emulator(workdir, key_files, app_port, extra_app_ports):
     port = free_port()
     redirect_uris = []
-    for p in [app_port, *extra_app_ports]:
+    for p in [app_port, *extra_app_ports.values()]:
         redirect_uris += ["--redirect-uri", f"http://127.0.0.1:{p}/callback"]
     process = subprocess.Popen(
         [
@@ -206,8 +225,7 @@ def app_env(emulator, key_files, app_port, store_env) -> dict[str, str]:
         "SGID_PRIVATE_KEY_FILE": str(key_files[0]),
         "SGID_REDIRECT_URI": f"http://127.0.0.1:{app_port}/callback",
         "SGID_SCOPES": DEFAULT_SCOPES,
-        # One JWKS refetch per second at most, so key-rotation tests need not wait a minute.
-        "SGID_JWKS_REFRESH_COOLDOWN": "1",
+        "SGID_JWKS_REFRESH_COOLDOWN": str(JWKS_REFRESH_COOLDOWN),
         "SGID_CONNECT_TIMEOUT": str(CONNECT_TIMEOUT),
         "SGID_READ_TIMEOUT": str(READ_TIMEOUT),
         "SGID_CALLBACK_DEADLINE": str(CALLBACK_DEADLINE),
@@ -237,11 +255,55 @@ def wait_for_app(workdir: Path, process: subprocess.Popen, port: int, log_name: 
     return url
 
 
+class Instances:
+    """The other instances of the app (INSTANCES), spawned on demand, several at once."""
+
+    def __init__(self, workdir: Path, app_env: dict[str, str], ports: dict[str, int]):
+        self.workdir, self.app_env, self.ports = workdir, app_env, ports
+        self.processes: dict[str, subprocess.Popen] = {}
+        self.urls: dict[str, str] = {}
+
+    def spawn(self, *names: str) -> None:
+        for name in set(names) - set(self.processes):
+            port = self.ports[name]
+            callback = {"SGID_REDIRECT_URI": f"http://127.0.0.1:{port}/callback"}
+            env = {**self.app_env, **callback, **INSTANCES[name]}
+            self.processes[name] = spawn_app(self.workdir, env, port, f"app-{port}.log", "1")
+
+    def url(self, name: str) -> str:
+        if name not in self.urls:
+            self.spawn(name)
+            process, port = self.processes[name], self.ports[name]
+            self.urls[name] = wait_for_app(self.workdir, process, port, f"app-{port}.log")
+        return self.urls[name]
+
+
+def instances_needed(items: list[pytest.Item]) -> set[str]:
+    """The INSTANCES these tests use, as fixtures or as parameters naming one."""
+    needed = set()
+    for item in items:
+        params = item.callspec.params.values() if hasattr(item, "callspec") else []
+        names = [*item.fixturenames, *(value for value in params if isinstance(value, str))]
+        needed.update(name for name in names if name in INSTANCES)
+    return needed
+
+
 @pytest.fixture(scope="session")
-def app_url(workdir, app_env, app_port) -> str:
+def instances(workdir, app_env, extra_app_ports) -> Instances:
+    """Logs to workdir/app-<port>.log; the callback URLs are registered with the emulator."""
+    instances = Instances(workdir, app_env, extra_app_ports)
+    yield instances
+    stop(*instances.processes.values())
+
+
+@pytest.fixture(scope="session")
+def app_url(request, workdir, app_env, app_port, instances) -> str:
+    # The instances this run's tests need start alongside the app: on two cores that saves
+    # seconds over starting each when a test first needs it.
+    instances.spawn(*instances_needed(request.session.items))
     process = spawn_app(workdir, app_env, app_port, "app.log")
     yield wait_for_app(workdir, process, app_port, "app.log")
-    stop(process)
+    stop(process, *instances.processes.values())
 
 
 @pytest.fixture(scope="session")
@@ -250,37 +312,38 @@ def app_log(workdir, app_url) -> Path:
 
 
 @pytest.fixture(scope="session")
-def app_with(workdir, app_env, extra_app_ports):
-    """The base URL of an instance of the app with some settings changed (one of INSTANCES).
+def short_lived_url(instances) -> str:
+    """Logins expire after 1 s, sessions after 0.9 s idle; JWKS refetched every 0.25 s."""
+    return instances.url("short_lived_url")
 
-    All INSTANCES start together on first use, which saves seconds. Their callback URLs are
-    registered with the emulator; each logs to workdir/app-<port>.log.
-    """
-    spawned = {}
-    for overrides, port in zip(INSTANCES, extra_app_ports, strict=True):
-        env = {**app_env, "SGID_REDIRECT_URI": f"http://127.0.0.1:{port}/callback", **overrides}
-        process = spawn_app(workdir, env, port, f"app-{port}.log", workers="1")
-        spawned[tuple(sorted(overrides.items()))] = (process, port)
-    ready: dict[tuple, str] = {}
 
-    def start(**overrides: str) -> str:
-        key = tuple(sorted(overrides.items()))
-        assert key in spawned, "add these settings to INSTANCES in conftest.py"
-        if key not in ready:
-            process, port = spawned[key]
-            ready[key] = wait_for_app(workdir, process, port, f"app-{port}.log")
-        return ready[key]
+@pytest.fixture(scope="session")
+def short_absolute_url(instances) -> str:
+    """Sessions end 1.08 s after login, however active."""
+    return instances.url("short_absolute_url")
 
-    yield start
-    for process, _ in spawned.values():
-        process.terminate()
-    for process, _ in spawned.values():
-        stop(process)
+
+@pytest.fixture(scope="session")
+def sgid_down_url(instances) -> str:
+    """Nothing listens where this instance expects sgID."""
+    return instances.url("sgid_down_url")
+
+
+@pytest.fixture(scope="session")
+def production_url(instances) -> str:
+    """APP_ENV=production, sgID at a name that never resolves: only pages that need no sgID."""
+    return instances.url("production_url")
+
+
+@pytest.fixture(scope="session")
+def proxied_url(instances) -> str:
+    """Production behind one trusted TLS-terminating proxy (TRUSTED_PROXIES=1)."""
+    return instances.url("proxied_url")
 
 
 @pytest.fixture
 def log_of(workdir, app_url):
-    """The lines the app at this base URL (app_url, or one from app_with) has logged so far."""
+    """The lines the app at this base URL (app_url, or one of INSTANCES) has logged so far."""
 
     def lines(url: str) -> list[str]:
         name = "app.log" if url == app_url else f"app-{url.rpartition(':')[2]}.log"

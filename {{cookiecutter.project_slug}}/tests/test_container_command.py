@@ -7,7 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import free_port, stop, wait_for_http
+
+# Whole server stacks, started and stopped for these tests; the quick check leaves them out.
+pytestmark = pytest.mark.waits
 
 DOCKERFILE = (Path(__file__).resolve().parent.parent / "Dockerfile").read_text()
 

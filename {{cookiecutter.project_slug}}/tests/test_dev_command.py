@@ -12,9 +12,12 @@ import requests
 from tests.browser import Flow
 from tests.conftest import PACKAGE, free_port, stop, wait_for_http
 
+# Whole server stacks, started and stopped for these tests; the quick check leaves them out.
+pytestmark = pytest.mark.waits
 
-@pytest.fixture
-def dev_server(tmp_path, key_files, store_env):
+
+@pytest.fixture(scope="module")
+def dev_server(tmp_path_factory, key_files, store_env):
     app_port, sgid_port = free_port(), free_port()
     env = {
         "PATH": os.environ.get("PATH", ""),
@@ -27,7 +30,8 @@ def dev_server(tmp_path, key_files, store_env):
         "SGID_REDIRECT_URI": f"http://127.0.0.1:{app_port}/callback",
         **store_env,
     }
-    process = subprocess.Popen([sys.executable, "-m", f"{PACKAGE}.dev"], cwd=tmp_path, env=env)
+    workdir = tmp_path_factory.mktemp("dev")
+    process = subprocess.Popen([sys.executable, "-m", f"{PACKAGE}.dev"], cwd=workdir, env=env)
     app_url = f"http://127.0.0.1:{app_port}"
     wait_for_http(f"{app_url}/healthz", process, "the dev server")
     wait_for_http(f"http://127.0.0.1:{sgid_port}/v2/.well-known/jwks.json", process, "the emulator")

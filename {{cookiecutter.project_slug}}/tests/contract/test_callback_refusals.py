@@ -6,7 +6,7 @@ import pytest
 import requests
 
 from tests.browser import Flow, query
-from tests.conftest import DEFAULT_SCOPES, SHORT_LIVED
+from tests.conftest import DEFAULT_SCOPES, JWKS_REFRESH_COOLDOWN, SHORT_LIVED
 
 ID_TOKEN_FAULTS = [
     "id_token.bad_signature",
@@ -63,11 +63,12 @@ def test_state_mismatched(flow, browser, emulator):
     assert not flow.is_logged_in(browser)
 
 
-def test_state_expired(app_with, browser, emulator):
-    """A login finished after the login TTL is refused (TTL of 2 s in this app instance)."""
-    flow = Flow(app_with(**SHORT_LIVED))
+@pytest.mark.waits
+def test_state_expired(short_lived_url, browser, emulator):
+    """A login finished after the login TTL is refused (TTL of 1 s in this app instance)."""
+    flow = Flow(short_lived_url)
     callback = flow.authorize(browser, flow.start(browser))
-    time.sleep(2.1)
+    time.sleep(int(SHORT_LIVED["LOGIN_TTL_SECONDS"]) + 0.1)
     assert_refused(browser.get(callback, allow_redirects=False), 400)
     assert emulator.counts()["token"] == 0
     assert not flow.is_logged_in(browser)
@@ -232,8 +233,9 @@ def test_sgid_errors_give_a_service_unavailable_page(flow, browser, emulator, fa
     assert emulator.counts()["token"] == 1  # never retried with the same code
 
 
+@pytest.mark.waits
 def test_signing_key_rotation_keeps_logins_working(flow, browser, emulator):
     assert flow.log_in(browser).status_code == 303
     emulator.rotate_key(keep_old=False)
-    time.sleep(1.1)  # past the app's JWKS refetch cooldown (1 s in these tests)
+    time.sleep(JWKS_REFRESH_COOLDOWN + 0.1)  # past the app's JWKS refetch cooldown
     assert flow.log_in(requests.Session()).status_code == 303

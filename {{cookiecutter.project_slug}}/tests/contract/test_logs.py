@@ -13,7 +13,7 @@ import time
 import requests
 
 from tests.browser import query
-from tests.conftest import PRODUCTION, personas
+from tests.conftest import personas
 
 # Codes, tokens, states, nonces and verifiers are long runs of URL-safe characters; nothing the
 # app should log looks like that.
@@ -65,8 +65,8 @@ def wait_for_line(log_of, url: str, path: str) -> list[str]:
     raise AssertionError(f"no log line for {path}")
 
 
-def test_production_logs_one_json_line_per_request_without_the_query(app_with, log_of):
-    url = app_with(**PRODUCTION)
+def test_production_logs_one_json_line_per_request_without_the_query(production_url, log_of):
+    url = production_url
     path, marker = f"/log-check-{secrets.token_hex(4)}", secrets.token_hex(8)
     assert requests.get(f"{url}{path}?code={marker}", timeout=10).status_code == 404
     lines = [line for line in wait_for_line(log_of, url, path) if line.strip()]

@@ -8,13 +8,6 @@ start.
 import pytest
 import requests
 
-from tests.conftest import PRODUCTION
-
-
-@pytest.fixture(scope="module")
-def production_url(app_with) -> str:
-    return app_with(**PRODUCTION)
-
 
 def assert_hsts(response: requests.Response) -> None:
     hsts = response.headers["Strict-Transport-Security"]

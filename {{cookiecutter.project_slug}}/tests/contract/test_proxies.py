@@ -1,6 +1,6 @@
 """Behind a TLS-terminating load balancer: X-Forwarded-* count only from trusted proxies.
 
-BEHIND_PROXY trusts one proxy (TRUSTED_PROXIES=1), PRODUCTION none (the default). Each logs the
+proxied_url trusts one proxy (TRUSTED_PROXIES=1), production_url none (the default). Each logs the
 scheme of every request, which is where the difference shows from outside: https when the proxy
 says so and is trusted, http otherwise. Whatever the headers claim, the app emits no URL with a
 forged host: redirects are relative, or go to sgID with the configured callback URL.
@@ -12,8 +12,6 @@ import time
 
 import pytest
 import requests
-
-from tests.conftest import BEHIND_PROXY, PRODUCTION
 
 FORGED_HOST = "evil.example"
 PATHS = ["/", "/login", "/login/", "/logout", "/logged-out", "/no-such-page", "/static/app.css"]
@@ -32,26 +30,26 @@ def scheme_logged(log_of, url: str, path: str) -> str:
 
 @pytest.mark.parametrize(
     ("instance", "expected"),
-    [(BEHIND_PROXY, "https"), (PRODUCTION, "http")],
+    [("proxied_url", "https"), ("production_url", "http")],
     ids=["trusting one", "trusting none"],
 )
-def test_forwarded_proto_counts_only_from_a_trusted_proxy(app_with, log_of, instance, expected):
-    url = app_with(**instance)
+def test_forwarded_proto_counts_only_from_a_trusted_proxy(request, log_of, instance, expected):
+    url = request.getfixturevalue(instance)
     path = f"/proxy-check-{secrets.token_hex(4)}"
     headers = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
     assert requests.get(f"{url}{path}", headers=headers, timeout=10).status_code == 404
     assert scheme_logged(log_of, url, path) == expected
 
 
-def test_plain_http_stays_http_behind_a_trusted_proxy(app_with, log_of):
-    url = app_with(**BEHIND_PROXY)
+def test_plain_http_stays_http_behind_a_trusted_proxy(proxied_url, log_of):
+    url = proxied_url
     path = f"/proxy-check-{secrets.token_hex(4)}"
     requests.get(f"{url}{path}", headers={"X-Forwarded-Proto": "http"}, timeout=10)
     assert scheme_logged(log_of, url, path) == "http"
 
 
-def test_behind_the_proxy_pages_and_cookies_are_those_of_https(app_with):
-    url = app_with(**BEHIND_PROXY)
+def test_behind_the_proxy_pages_and_cookies_are_those_of_https(proxied_url):
+    url = proxied_url
     headers = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
     home = requests.get(f"{url}/", headers=headers, timeout=10)
     assert home.status_code == 200 and "Strict-Transport-Security" in home.headers
@@ -62,9 +60,11 @@ def test_behind_the_proxy_pages_and_cookies_are_those_of_https(app_with):
     assert "secure" in login.headers["Set-Cookie"].lower()
 
 
-@pytest.mark.parametrize("instance", [PRODUCTION, BEHIND_PROXY], ids=["trusting none", "one"])
-def test_no_emitted_url_carries_a_forged_host(app_with, instance):
-    url = app_with(**instance)
+@pytest.mark.parametrize(
+    "instance", ["production_url", "proxied_url"], ids=["trusting none", "trusting one"]
+)
+def test_no_emitted_url_carries_a_forged_host(request, instance):
+    url = request.getfixturevalue(instance)
     forged = {"X-Forwarded-Host": FORGED_HOST, "X-Forwarded-Proto": "https"}
     for path in [*PATHS, "/callback?error=access_denied&state=x"]:
         for method in ("GET", "POST"):

@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from tests.browser import Flow, query, raw_get
-from tests.conftest import SHORT_ABSOLUTE, SHORT_LIVED, personas
+from tests.conftest import personas
 
 COOKIE = "session"  # the development name; production uses __Host-session (test_production.py)
 HOSTILE_IDS = [
@@ -63,27 +63,29 @@ def test_logged_in_session_ignores_a_hostile_id_next_to_it(flow, browser):
     assert flow.is_logged_in(browser)
 
 
-def test_idle_session_ends_on_the_server(app_with, browser):
-    flow = Flow(app_with(**SHORT_LIVED))  # idle limit 1.2 s
+@pytest.mark.waits
+def test_idle_session_ends_on_the_server(short_lived_url, browser):
+    flow = Flow(short_lived_url)  # idle limit 0.9 s
     assert flow.log_in(browser).status_code == 303
     copied = browser.cookies.get(COOKIE)
     for _ in range(4):  # activity keeps the session alive past the idle limit
-        time.sleep(0.5)
+        time.sleep(0.3)
         assert flow.is_logged_in(browser)
-    time.sleep(1.5)
+    time.sleep(1.2)
     assert not flow.is_logged_in(browser)
     replay = requests.Session()  # the cookie as it was while active does not help either
     replay.cookies.set(COOKIE, copied)
     assert not flow.is_logged_in(replay)
 
 
-def test_absolute_session_limit_ends_even_an_active_session(app_with, browser):
-    flow = Flow(app_with(**SHORT_ABSOLUTE))  # 1.44 s
+@pytest.mark.waits
+def test_absolute_session_limit_ends_even_an_active_session(short_absolute_url, browser):
+    flow = Flow(short_absolute_url)  # 1.08 s
     assert flow.log_in(browser).status_code == 303
-    deadline = time.monotonic() + 2.0
+    deadline = time.monotonic() + 1.5
     while time.monotonic() < deadline:  # active all along
         logged_in = flow.is_logged_in(browser)
-        time.sleep(0.3)
+        time.sleep(0.2)
     assert not logged_in
 
 

@@ -13,13 +13,16 @@ import requests
 from tests.browser import Flow
 from tests.conftest import SHORT_LIVED
 
+# Each test here waits on purpose for a limit to pass; the quick check leaves them out.
+pytestmark = pytest.mark.waits
+
 COOLDOWN = float(SHORT_LIVED["SGID_JWKS_REFRESH_COOLDOWN"]) + 0.1
 
 
 @pytest.fixture
-def single(app_with, emulator) -> Flow:
+def single(short_lived_url, emulator) -> Flow:
     """The one-worker app, with its JWKS cache warm and its refetch cooldown over."""
-    flow = Flow(app_with(**SHORT_LIVED))
+    flow = Flow(short_lived_url)
     if flow.log_in(requests.Session()).status_code != 303:  # a new key seen within the cooldown
         time.sleep(COOLDOWN)
         assert flow.log_in(requests.Session()).status_code == 303
