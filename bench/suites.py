@@ -1,54 +1,52 @@
-"""(3) The generated project's test suite per framework x store: wall time of its default run
-(`pytest`, browser tests excluded) and the contract suite's share of it (from JUnit times).
+"""(3) The generated project's test suite per framework x store: wall time of the contract suite
+(`pytest tests/contract`), of the quick check the generator's hook runs, and of the default run
+(`pytest`, browser and scale-out tests excluded), each as its own pytest run.
 
     uv run python bench/suites.py [--frameworks flask] [--stores database,redis]
 """
 
 import argparse
 import re
-import tempfile
-import xml.etree.ElementTree as ET  # noqa: N817 (parsing the JUnit report pytest just wrote)
-from pathlib import Path
 
 from common import FRAMEWORKS, STORES, load, merged, project, save, timed
 
 TARGET_S = 20
 SLOWEST = 8  # the slowest test phases, kept as the profile of where the time goes
+PYTEST = [".venv/bin/python", "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+QUICK_CHECK = ["-m", "not browser and not scaleout and not waits"]  # as hooks/post_gen_project.py
+RUNS = {
+    "contract": ["tests/contract", f"--durations={SLOWEST}"],
+    "quick": QUICK_CHECK,
+    "whole": [],
+}
+
+
+def summary_of(stdout: str) -> str:
+    found = re.findall(r"^=*\s*(\d+ (?:failed|passed|error).*?)\s*=*$", stdout, re.MULTILINE)
+    return found[-1] if found else " ".join(stdout.strip().splitlines()[-1:])
 
 
 def measure(framework: str, store: str) -> dict:
     path = project(framework, store)
-    with tempfile.TemporaryDirectory() as tmp:
-        junit = Path(tmp) / "junit.xml"
-        seconds, result = timed(
-            [".venv/bin/python", "-m", "pytest", "-q", "-p", "no:cacheprovider"]
-            + [f"--junitxml={junit}", f"--durations={SLOWEST}"],
-            cwd=path,
-            timeout=900,
-        )
-        contract_s, contract_n = 0.0, 0
-        if junit.exists():
-            for case in ET.parse(junit).iter("testcase"):  # noqa: S314 (our own file)
-                if case.get("classname", "").startswith("tests.contract"):
-                    contract_s += float(case.get("time", 0))
-                    contract_n += 1
-    summary = re.findall(
-        r"^=*\s*(\d+ (?:failed|passed|error).*?)\s*=*$", result.stdout, re.MULTILINE
+    row = {"framework": framework, "store": store, "passed": True, "failures": []}
+    for name, extra in RUNS.items():
+        seconds, result = timed([*PYTEST, *extra], cwd=path, timeout=900)
+        row[f"{name}_s"] = round(seconds, 1)
+        row[f"{name}_summary"] = summary_of(result.stdout)
+        if result.returncode != 0:
+            row["passed"] = False
+            row["failures"] += re.findall(r"^(?:FAILED|ERROR) (\S+)", result.stdout, re.MULTILINE)
+        if name == "contract":
+            slowest = re.findall(
+                r"^([\d.]+)s (setup|call|teardown)\s+(\S+)$", result.stdout, re.MULTILINE
+            )
+            row["slowest"] = [f"{s}s {phase} {test}" for s, phase, test in slowest]
+    row["failures"] = row["failures"][:10]
+    print(
+        f"suite {framework}/{store}: contract {row['contract_s']} s, quick {row['quick_s']} s, "
+        f"whole {row['whole_s']} s ({row['whole_summary']})",
+        flush=True,
     )
-    slowest = re.findall(r"^([\d.]+)s (setup|call|teardown)\s+(\S+)$", result.stdout, re.MULTILINE)
-    row = {
-        "slowest": [f"{s}s {phase} {test}" for s, phase, test in slowest],
-        "framework": framework,
-        "store": store,
-        "passed": result.returncode == 0,
-        "summary": summary[-1] if summary else result.stdout.strip().splitlines()[-1:],
-        "wall_s": round(seconds, 1),
-        "contract_s": round(contract_s, 1),
-        "contract_tests": contract_n,
-    }
-    if result.returncode != 0:
-        row["failures"] = re.findall(r"^(?:FAILED|ERROR) (\S+)", result.stdout, re.MULTILINE)[:10]
-    print(f"suite {framework}/{store}: {row['wall_s']} s, {row['summary']}", flush=True)
     return row
 
 

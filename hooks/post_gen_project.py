@@ -205,7 +205,11 @@ def group_requirements(groups: dict, name: str) -> list[str]:
 def subprocess_env() -> dict[str, str]:
     # Whatever environment cookiecutter runs in must not leak into the project's own .venv.
     ignored = {"VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "PYTHONPATH", "PYTHONHOME"}
-    return {name: value for name, value in os.environ.items() if name not in ignored}
+    env = {name: value for name, value in os.environ.items() if name not in ignored}
+    # Output goes to a pipe, where pytest assumes 80 columns and cuts the reason off a failed
+    # test's summary line; this way a FAIL shows why.
+    env.setdefault("COLUMNS", "200")
+    return env
 
 
 def run(command: list[str], project: Path, timeout: float) -> tuple[int, str]:

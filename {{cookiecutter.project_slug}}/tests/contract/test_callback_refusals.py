@@ -6,7 +6,7 @@ import pytest
 import requests
 
 from tests.browser import Flow, query
-from tests.conftest import DEFAULT_SCOPES, JWKS_REFRESH_COOLDOWN, SHORT_LIVED
+from tests.conftest import DEFAULT_SCOPES, JWKS_REFRESH_COOLDOWN, SHORT_TTL
 
 ID_TOKEN_FAULTS = [
     "id_token.bad_signature",
@@ -64,11 +64,11 @@ def test_state_mismatched(flow, browser, emulator):
 
 
 @pytest.mark.waits
-def test_state_expired(short_lived_url, browser, emulator):
+def test_state_expired(short_ttl_url, browser, emulator):
     """A login finished after the login TTL is refused (TTL of 1 s in this app instance)."""
-    flow = Flow(short_lived_url)
+    flow = Flow(short_ttl_url)
     callback = flow.authorize(browser, flow.start(browser))
-    time.sleep(int(SHORT_LIVED["LOGIN_TTL_SECONDS"]) + 0.1)
+    time.sleep(int(SHORT_TTL["LOGIN_TTL_SECONDS"]) + 0.1)
     assert_refused(browser.get(callback, allow_redirects=False), 400)
     assert emulator.counts()["token"] == 0
     assert not flow.is_logged_in(browser)
