@@ -127,7 +127,8 @@ def generate_section(d: dict) -> tuple[list[str], list]:
         "the template being a fresh clone (tracked files and .git, no .venv), into "
         "a fresh output directory (default store and scopes), so the post-gen hook prunes, "
         "creates a fresh `.venv`, installs (package cache warm: the same dependencies were "
-        "installed earlier in the run) and runs the generated suite. Phases are timed from the "
+        "installed earlier in the run) and runs the generated project's quick check (its suite "
+        "without the tests marked `waits`, section 3). Phases are timed from the "
         "hook's progress lines. The pip path runs with `uv` hidden from `PATH`; pip's cache is "
         "whatever earlier runs left.",
         "",

@@ -4,6 +4,7 @@ The app runs under its production server (python -m {{ cookiecutter.package_name
 emulator as its own process, and tests talk to both over HTTP like a browser would.
 """
 
+import contextlib
 import json
 import os
 import secrets
@@ -83,19 +84,22 @@ def wait_for_http(url: str, process: subprocess.Popen, name: str) -> None:
     raise RuntimeError(f"{name} did not answer at {url} within {START_TIMEOUT} s")
 
 
-def stop(*processes: subprocess.Popen) -> None:
-    """Stop servers together, as Ctrl-C would.
+def spawn(command: list[str], **options) -> subprocess.Popen:
+    """Start a server in a process group of its own, which stop() ends with its children."""
+    return subprocess.Popen(command, start_new_session=True, **options)
 
-    SIGINT is gunicorn's quick shutdown; on SIGTERM each worker first waits out its poll loop
-    (up to a second). Every other server here treats the two alike.
+
+def stop(*processes: subprocess.Popen) -> None:
+    """End servers and everything they started, at once.
+
+    The tests are done with them, and a graceful shutdown (most of a second for gunicorn's
+    workers) would prove nothing here.
     """
     for process in processes:
-        process.send_signal(signal.SIGINT)
+        with contextlib.suppress(ProcessLookupError):  # ended already
+            os.killpg(process.pid, signal.SIGKILL)
     for process in processes:
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        process.wait(timeout=10)
 
 
 def personas() -> dict[str, dict]:
@@ -153,7 +157,7 @@ def emulator(workdir, key_files, app_port, extra_app_ports):
     redirect_uris = []
     for p in [app_port, *extra_app_ports.values()]:
         redirect_uris += ["--redirect-uri", f"http://127.0.0.1:{p}/callback"]
-    process = subprocess.Popen(
+    process = spawn(
         [
             sys.executable,
             "-m",
@@ -235,7 +239,7 @@ def app_env(emulator, key_files, app_port, store_env) -> dict[str, str]:
 def spawn_app(workdir: Path, env: dict[str, str], port: int, log_name: str, workers: str = "2"):
     """Start the app under its production server; its stdout and stderr go to workdir/log_name."""
     log = (workdir / log_name).open("w")
-    return subprocess.Popen(
+    return spawn(
         [sys.executable, "-m", f"{PACKAGE}.serve"],
         env={**env, "HOST": "127.0.0.1", "PORT": str(port), "WEB_CONCURRENCY": workers},
         cwd=workdir,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import free_port, stop, wait_for_http
+from tests.conftest import free_port, spawn, stop, wait_for_http
 
 # Whole server stacks, started and stopped for these tests; the quick check leaves them out.
 pytestmark = pytest.mark.waits
@@ -30,7 +30,7 @@ def test_the_image_command_serves_the_app(app_env, tmp_path):
     assert re.search(r"^USER 10001$", DOCKERFILE, re.MULTILINE), "the image must not run as root"
     port = free_port()
     env = {**app_env, "HOST": "127.0.0.1", "PORT": str(port), "WEB_CONCURRENCY": "1"}
-    process = subprocess.Popen([sys.executable, *command[1:]], env=env, cwd=tmp_path)
+    process = spawn([sys.executable, *command[1:]], env=env, cwd=tmp_path)
     try:
         wait_for_http(f"http://127.0.0.1:{port}/healthz", process, "the image command")
         health = exec_form("HEALTHCHECK")

@@ -2,7 +2,6 @@
 and a person can log in through the emulator's persona picker and consent page."""
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -10,7 +9,7 @@ import pytest
 import requests
 
 from tests.browser import Flow
-from tests.conftest import PACKAGE, free_port, stop, wait_for_http
+from tests.conftest import PACKAGE, free_port, spawn, stop, wait_for_http
 
 # Whole server stacks, started and stopped for these tests; the quick check leaves them out.
 pytestmark = pytest.mark.waits
@@ -31,7 +30,7 @@ def dev_server(tmp_path_factory, key_files, store_env):
         **store_env,
     }
     workdir = tmp_path_factory.mktemp("dev")
-    process = subprocess.Popen([sys.executable, "-m", f"{PACKAGE}.dev"], cwd=workdir, env=env)
+    process = spawn([sys.executable, "-m", f"{PACKAGE}.dev"], cwd=workdir, env=env)
     app_url = f"http://127.0.0.1:{app_port}"
     wait_for_http(f"{app_url}/healthz", process, "the dev server")
     wait_for_http(f"http://127.0.0.1:{sgid_port}/v2/.well-known/jwks.json", process, "the emulator")

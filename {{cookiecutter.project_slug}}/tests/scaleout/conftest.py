@@ -24,6 +24,7 @@ from tests.conftest import (
     PACKAGE,
     Emulator,
     free_port,
+    spawn,
     spawn_app,
     stop,
     wait_for_app,
@@ -60,7 +61,7 @@ def store():
 def emulator(tmp_path_factory, key_files):
     workdir = tmp_path_factory.mktemp("scaleout-emulator")
     port = free_port()
-    process = subprocess.Popen(
+    process = spawn(
         [sys.executable, "-m", f"{PACKAGE}.sgid.emulator", "--port", str(port)]
         + ["--client-id", CLIENT_ID, "--client-secret", "contract-secret"]
         + ["--redirect-uri", PUBLIC_CALLBACK, "--client-public-key", str(key_files[1])]
