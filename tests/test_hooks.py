@@ -514,7 +514,9 @@ def test_pip_install_commands(post_gen, tmp_path):
 
 
 def test_uv_install_command(post_gen, tmp_path):
-    assert post_gen.install_commands(tmp_path, "/usr/bin/uv") == [["uv", "sync", "--compile-bytecode"]]
+    assert post_gen.install_commands(tmp_path, "/usr/bin/uv") == [
+        ["uv", "sync", "--compile-bytecode"]
+    ]
 
 
 def test_the_generated_pyproject_gives_pip_what_it_needs(post_gen, baked_default):
