@@ -41,7 +41,7 @@ def baked(work: Path, framework: str, store: str) -> Path:
             output_dir=str(out),
             extra_context={"framework": framework, "session_store": store, "validate": False},
         )
-        subprocess.run(["uv", "sync", "-q"], cwd=project, check=True)
+        subprocess.run(["uv", "sync", "-q", "--compile-bytecode"], cwd=project, check=True)
     return project
 
 

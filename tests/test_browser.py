@@ -19,7 +19,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser]
 @pytest.mark.parametrize("framework", TEMPLATE["framework"])
 def test_browser_suite_passes(framework, bake_with_hooks, tmp_path):
     project = bake_with_hooks(tmp_path, framework=framework, scopes=EVERY_SCOPE)
-    subprocess.run(["uv", "sync", "-q", "--group", "browser"], cwd=project, check=True)
+    subprocess.run(
+        ["uv", "sync", "-q", "--compile-bytecode", "--group", "browser"], cwd=project, check=True
+    )
     screenshots = SCREENSHOTS / framework
     result = subprocess.run(
         [".venv/bin/python", "-m", "pytest", "-q", "-m", "browser", "-p", "no:cacheprovider"],

@@ -56,7 +56,7 @@ def production_command(host: str, port: str, workers: str) -> list[str]:
     return [
         sys.executable,
         "-m",
-        "uvicorn",
+        f"{__package__}.uvicorn_nodelay",  # uvicorn, with TCP_NODELAY (see there)
         APP_FACTORY,
         *COMMON_OPTIONS,
         "--host",
@@ -76,7 +76,7 @@ def dev_command(host: str, port: int) -> tuple[list[str], dict[str, str]]:
     command = [
         sys.executable,
         "-m",
-        "uvicorn",
+        f"{__package__}.uvicorn_nodelay",  # uvicorn, with TCP_NODELAY (see there)
         APP_FACTORY,
         *COMMON_OPTIONS,
         "--reload",
