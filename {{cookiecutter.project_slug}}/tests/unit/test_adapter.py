@@ -1,5 +1,7 @@
 """The sgID adapter against the emulator: the SDK defects it routes around stay routed around."""
 
+import socket
+import threading
 import time
 from urllib.parse import parse_qs, urlsplit
 
@@ -52,6 +54,34 @@ def test_a_hanging_sgid_fails_within_the_timeout(adapter, emulator):
         adapter.finish_login(code=code, code_verifier=start.code_verifier, nonce=start.nonce)
     assert caught.value.unavailable
     assert time.monotonic() - began < 2
+
+
+def test_an_answer_that_stalls_midway_is_an_outage_too(key_files, app_port):
+    """The body is read from urllib3 directly, whose read timeout is not a requests error."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 900\r\n\r\n"
+
+    def answer_then_stall() -> None:
+        connection, _ = listener.accept()
+        with connection:
+            connection.recv(65536)
+            connection.sendall(head + b'{"access_token": "')
+            time.sleep(3)
+
+    threading.Thread(target=answer_then_stall, daemon=True).start()
+    stalling = SgidAdapter(
+        client_id=CLIENT_ID,
+        client_secret="contract-secret",
+        private_key=key_files[0].read_text(),
+        hostname=f"http://127.0.0.1:{listener.getsockname()[1]}/",
+        redirect_uri=f"http://127.0.0.1:{app_port}/callback",
+        scopes=("openid", "myinfo.name"),
+        timeouts=(0.5, 0.5),
+    )
+    start = stalling.start_login()
+    with listener, pytest.raises(SgidError) as caught:
+        stalling.finish_login(code="code", code_verifier=start.code_verifier, nonce=start.nonce)
+    assert caught.value.unavailable
 
 
 def test_errors_never_carry_sgid_response_text(adapter, emulator):

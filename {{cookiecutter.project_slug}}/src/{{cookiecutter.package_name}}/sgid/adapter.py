@@ -30,6 +30,7 @@ import time
 from dataclasses import dataclass
 
 import requests
+import urllib3
 from jwcrypto import jwe, jwk, jws
 from jwcrypto.common import JWException
 from sgid_client import SgidClient, generate_pkce_pair
@@ -259,7 +260,9 @@ class SgidAdapter:
             body = response.raw.read(MAX_RESPONSE_BYTES + 1, decode_content=True)
             response._content = body
             response.close()
-        except requests.RequestException as exc:
+        # Reading the body from urllib3 directly (to cap its size) raises urllib3's errors, a
+        # read timeout midway for one, not requests' wrappers.
+        except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
             raise SgidError(
                 f"{_path(url)} unreachable ({exc.__class__.__name__})", unavailable=True
             ) from None
