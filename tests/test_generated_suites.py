@@ -38,15 +38,17 @@ COMBINATIONS = [
 BAKE_TIMEOUT_SECONDS = 25 * 60  # the hook allows 10 min to install and 10 min to test
 
 
-def require_service(store: str) -> None:
-    """Skip locally when a store's service is missing; under CI a missing service fails."""
-    service = STORE_SERVICES.get(store)
-    if service is None or shutil.which(service):
-        return
-    message = f"{service} is not on PATH; the {store} session store's tests need it"
+def missing(message: str) -> None:
+    """Skip locally when something the tests need is missing; under CI, fail."""
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(message)
     pytest.skip(message)
+
+
+def require_service(store: str) -> None:
+    service = STORE_SERVICES.get(store)
+    if service is not None and not shutil.which(service):
+        missing(f"{service} is not on PATH; the {store} session store's tests need it")
 
 
 @pytest.mark.slow
@@ -140,12 +142,8 @@ POSTGRES_BIN = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
 
 
 def require_postgresql() -> None:
-    if POSTGRES_BIN or shutil.which("initdb"):
-        return
-    message = "PostgreSQL is not installed (apt-get install postgresql)"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(message)
-    pytest.skip(message)
+    if not POSTGRES_BIN and not shutil.which("initdb"):
+        missing("PostgreSQL is not installed (apt-get install postgresql)")
 
 
 @pytest.mark.slow

@@ -314,40 +314,20 @@ def app_log(workdir, app_url) -> Path:
     return workdir / "app.log"
 
 
-@pytest.fixture(scope="session")
-def short_ttl_url(instances) -> str:
-    """Logins expire 1 s after they start."""
-    return instances.url("short_ttl_url")
+def instance_fixture(name: str):
+    """The session fixture `name` (a key of INSTANCES): that instance's base URL."""
+
+    @pytest.fixture(scope="session", name=name)
+    def url(instances) -> str:
+        return instances.url(name)
+
+    return url
 
 
-@pytest.fixture(scope="session")
-def short_lived_url(instances) -> str:
-    """Sessions end after 0.9 s idle; sgID's JWKS may be refetched every 0.5 s."""
-    return instances.url("short_lived_url")
-
-
-@pytest.fixture(scope="session")
-def short_absolute_url(instances) -> str:
-    """Sessions end 1.08 s after login, however active."""
-    return instances.url("short_absolute_url")
-
-
-@pytest.fixture(scope="session")
-def sgid_down_url(instances) -> str:
-    """Nothing listens where this instance expects sgID."""
-    return instances.url("sgid_down_url")
-
-
-@pytest.fixture(scope="session")
-def production_url(instances) -> str:
-    """APP_ENV=production, sgID at a name that never resolves: only pages that need no sgID."""
-    return instances.url("production_url")
-
-
-@pytest.fixture(scope="session")
-def proxied_url(instances) -> str:
-    """Production behind one trusted TLS-terminating proxy (TRUSTED_PROXIES=1)."""
-    return instances.url("proxied_url")
+# short_ttl_url, short_lived_url, ...: one fixture per instance, named in INSTANCES, where
+# their settings are described.
+for _name in INSTANCES:
+    globals()[_name] = instance_fixture(_name)
 
 
 @pytest.fixture
