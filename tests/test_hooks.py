@@ -519,6 +519,19 @@ def test_uv_install_command(post_gen, tmp_path):
     ]
 
 
+def test_the_quick_check_names_only_markers_the_project_registers(post_gen, baked_default):
+    # pytest -m accepts unknown names silently: a renamed marker would make the quick check
+    # run everything, or nothing it meant to.
+    import tomllib
+
+    pyproject = tomllib.loads((baked_default / "pyproject.toml").read_text())
+    markers = pyproject["tool"]["pytest"]["ini_options"]["markers"]
+    registered = {marker.split(":")[0] for marker in markers}
+    named = set(post_gen.QUICK_CHECK.split()) - {"not", "and", "or"}
+    assert named == {"browser", "scaleout", "waits"}
+    assert named <= registered
+
+
 def test_the_generated_pyproject_gives_pip_what_it_needs(post_gen, baked_default):
     import tomllib
 
