@@ -114,7 +114,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         # How many proxies in front (load balancer, ingress) set X-Forwarded-*; 0 ignores them.
         trusted_proxies=env.integer("TRUSTED_PROXIES", default=0, low=0, high=MAX_TRUSTED_PROXIES),
 {%- if cookiecutter.session_store == "database" %}
-        database_url=env.get("DATABASE_URL", DEFAULT_DATABASE_URL),
+        database_url=_database_url(env.get("DATABASE_URL", DEFAULT_DATABASE_URL)),
 {%- elif cookiecutter.session_store == "redis" %}
         redis_url=_url(env, "REDIS_URL", "redis://127.0.0.1:6379/0", ("redis", "rediss", "unix")),
 {%- endif %}
@@ -199,6 +199,18 @@ def _url(env: "_Env", name: str, default: str | None, schemes=("http", "https"))
     if parts.scheme not in schemes or not (parts.netloc or parts.scheme == "unix"):
         raise ConfigError(f"{name}: {value!r} is not a valid {'/'.join(schemes)} URL")
     return value
+{%- if cookiecutter.session_store == "database" %}
+
+
+def _database_url(url: str) -> str:
+    """A relative SQLite path means the working directory; it is made absolute here, once, so
+    the schema lock, SQLAlchemy and Django open the same file wherever each resolves paths."""
+    scheme, separator, rest = url.partition(":///")  # sqlite:///relative, sqlite:////absolute
+    path, question_mark, query = rest.partition("?")
+    if scheme.partition("+")[0] != "sqlite" or not separator or path in ("", ":memory:"):
+        return url
+    return f"{scheme}:///{Path(path).resolve()}{question_mark}{query}"
+{%- endif %}
 
 
 def _scopes(value: str) -> tuple[str, ...]:
