@@ -52,6 +52,9 @@ STORE_ENV_LINES = {
     "cookie": [],
 }
 
+# Where the dev command serves the app (the .env's SGID_REDIRECT_URI), shown when it is done.
+DEV_URL = "http://localhost:8000"
+
 INSTALL_TIMEOUT_SECONDS = 600
 KEYS_TIMEOUT_SECONDS = 120
 TESTS_TIMEOUT_SECONDS = 600
@@ -124,7 +127,7 @@ def env_text(answers: dict) -> str:
         f"# The client's RSA private key; `python -m {answers['package_name']}.keys dev` makes it",
         "SGID_PRIVATE_KEY_FILE=.dev-keys/sgid-private.pem",
         "# Where sgID sends people back after login (registered with sgID in production)",
-        "SGID_REDIRECT_URI=http://localhost:8000/callback",
+        f"SGID_REDIRECT_URI={DEV_URL}/callback",
         "# The sgID scopes to request, space separated",
         f"SGID_SCOPES={scopes}",
         *STORE_ENV_LINES[answers["session_store"]],
@@ -157,23 +160,45 @@ def venv_python(project: Path) -> Path:
     return project / ".venv" / "bin" / "python"
 
 
+# requirements-dev.txt: uv.lock exported for pip, the complete locked set (dependencies and the
+# dev group, with uv's overrides applied), so `pip install --no-deps -r requirements-dev.txt -e .`
+# installs exactly the lock. .pre-commit-config.yaml runs this same command to keep it in step
+# with uv.lock; the template's tests check that the two agree.
+EXPORT_REQUIREMENTS = [
+    *("uv", "export", "--frozen", "--no-hashes", "--no-emit-project", "--quiet"),
+    *("--output-file", "requirements-dev.txt"),
+]
+
+
+def venv_bin(project: Path, program: str) -> str:
+    """A program in .venv, relative to the project (as the commands are shown and run)."""
+    scripts = venv_python(project).parent.relative_to(project)
+    return str(scripts / (f"{program}.exe" if os.name == "nt" else program))
+
+
 def install_commands(project: Path, uv: str | None) -> list[list[str]]:
-    """The commands that create .venv and install the project with its dev dependencies."""
+    """The commands that lock the project (uv.lock, requirements-dev.txt) and install it, with
+    its dev dependencies, into .venv: with uv when it is on PATH, else with venv and pip."""
+    # The export is written by the venv's uv, the version the dev group pins, so the pre-commit
+    # hook (same version) rewrites it byte for byte instead of flagging a different header.
+    export = [venv_bin(project, "uv"), *EXPORT_REQUIREMENTS[1:]]
     if uv:
         # Compiled now, in parallel, rather than by each of the servers the tests start at once,
         # and on every start where PYTHONDONTWRITEBYTECODE is set (pip compiles by default).
-        return [["uv", "sync", "--compile-bytecode"]]
+        return [["uv", "sync", "--compile-bytecode"], export]
     # pip cannot apply [tool.uv] override-dependencies: sgid-client 0.3.0 pins jwcrypto,
     # pycryptodome and requests to versions with CVEs while the project requires patched ones,
-    # so a plain `pip install -e .` ends in ResolutionImpossible. Install the SDK without its
-    # pins, then everything else (the overrides included), then the project without resolving.
-    python = str(venv_python(project).relative_to(project))
-    sdk, others = pip_requirements(read_pyproject(project))
+    # so a plain `pip install -e .` ends in ResolutionImpossible. So pip installs the dev
+    # group's uv (a wheel from PyPI; nothing else is needed), that uv writes uv.lock (the
+    # overrides applied) and exports it, and pip installs exactly that set: the same lock as
+    # the uv path, which the project's CI (`uv sync --locked`) and Dockerfile need, and the
+    # same command the README gives people without uv.
     return [
         [sys.executable, "-m", "venv", ".venv"],
-        [python, "-m", "pip", "install", "--no-deps", sdk],
-        [python, "-m", "pip", "install", *others],
-        [python, "-m", "pip", "install", "--no-deps", "-e", "."],
+        [venv_bin(project, "python"), "-m", "pip", "install", uv_requirement(project)],
+        [venv_bin(project, "uv"), "lock"],
+        export,
+        [venv_bin(project, "pip"), "install", "--no-deps", "-r", "requirements-dev.txt", "-e", "."],
     ]
 
 
@@ -183,14 +208,10 @@ def read_pyproject(project: Path) -> dict:
     return tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
 
 
-def pip_requirements(pyproject: dict) -> tuple[str, list[str]]:
-    """(the sgid-client requirement, all others: dependencies, dev group, uv overrides)."""
-    dependencies = pyproject["project"]["dependencies"]
-    sdk = next(r for r in dependencies if re.match(r"sgid[-_]client\b", r, re.IGNORECASE))
-    groups = pyproject.get("dependency-groups", {})
-    overrides = pyproject.get("tool", {}).get("uv", {}).get("override-dependencies", [])
-    others = [r for r in dependencies if r != sdk] + group_requirements(groups, "dev") + overrides
-    return sdk, list(dict.fromkeys(others))
+def uv_requirement(project: Path) -> str:
+    """The dev group's uv requirement, e.g. "uv==0.13.9"."""
+    groups = read_pyproject(project).get("dependency-groups", {})
+    return next(r for r in group_requirements(groups, "dev") if re.match(r"uv\b", r))
 
 
 def group_requirements(groups: dict, name: str) -> list[str]:
@@ -285,7 +306,7 @@ def pytest_summary(output: str, status: int, seconds: float) -> str:
 def print_install_failure(
     project: Path, package: str, commands: list[list[str]], reason: str
 ) -> None:
-    commands = [["cd", str(project)], *commands, *validation_commands(project, package)]
+    commands = [*cd_command(project), *commands, *validation_commands(project, package)]
     print(
         "\nThe project was generated, but its dependencies could not be installed, so its tests "
         "have not run yet (are you offline, or is the package index unreachable?). The project "
@@ -296,16 +317,22 @@ def print_install_failure(
     )
 
 
+def planned_install(project: Path) -> tuple[list[list[str]], str | None]:
+    """(the install commands for this machine, why they cannot be worked out, or None)."""
+    try:
+        return install_commands(project, shutil.which("uv")), None
+    except (ImportError, KeyError, StopIteration, ValueError) as error:
+        # Only without uv, on Python < 3.11 (no tomllib) or with an unreadable pyproject.toml.
+        return [["uv", "sync"]], f"pyproject.toml: {error!r}"
+
+
 def install_and_test(project: Path, answers: dict) -> int:
     package = answers["package_name"]
     uv = shutil.which("uv")
     print(f"Installing {project.name} into .venv with {'uv' if uv else 'pip'}...", flush=True)
-    try:
-        commands = install_commands(project, uv)
-    except (ImportError, KeyError, StopIteration, ValueError) as error:
-        # Only without uv, on Python < 3.11 (no tomllib) or with an unreadable pyproject.toml.
-        commands = [["uv", "sync"]]
-        print_install_failure(project, package, commands, f"pyproject.toml: {error!r}")
+    commands, problem = planned_install(project)
+    if problem:
+        print_install_failure(project, package, commands, problem)
         return 0
     try:
         install(project, commands)
@@ -323,6 +350,7 @@ def install_and_test(project: Path, answers: dict) -> int:
     summary = pytest_summary(output, status, time.monotonic() - started)
     if summary.startswith("PASS"):
         print(summary)
+        print(next_steps(project, package))
         return 0
     print(f"{summary}; last lines of its output:\n{tail(output)}", file=sys.stderr)
     return fail(answers)
@@ -336,6 +364,62 @@ def fail(answers: dict) -> int:
         file=sys.stderr,
     )
     return 1
+
+
+# --- 4. what to do next ---------------------------------------------------------------------
+
+
+def shown_path(project: Path, pwd: str | None) -> str | None:
+    """The project's path as the person types it where they ran cookiecutter (None: right there).
+
+    Cookiecutter runs this hook inside the project, after changing its own directory to the
+    template's, so the shell's PWD (inherited unchanged) is the only trace of where the person
+    was. Relative to it when the project lies inside it; absolute otherwise, and when there is
+    no usable PWD (cookiecutter started by a program rather than a shell): always correct.
+    """
+    if pwd and os.path.isabs(pwd) and os.path.isdir(pwd):
+        try:
+            relative = project.resolve().relative_to(Path(pwd).resolve())
+        except ValueError:
+            pass
+        else:
+            return None if relative == Path() else str(relative)
+    return str(project)
+
+
+def cd_command(project: Path) -> list[list[str]]:
+    where = shown_path(project, os.environ.get("PWD"))
+    return [["cd", where]] if where else []
+
+
+def dev_command(project: Path, package: str) -> list[str]:
+    return [venv_bin(project, "python"), "-m", f"{package}.dev"]
+
+
+def next_steps(project: Path, package: str) -> str:
+    """After PASS: the one command that runs the app, typed from where cookiecutter ran."""
+    command = " && ".join(
+        shlex.join(c) for c in [*cd_command(project), dev_command(project, package)]
+    )
+    return (
+        f"Next, run it with the local sgID emulator:\n    {command}\n"
+        f"then open {DEV_URL} and log in as one of the emulator's test people "
+        "(README.md: tests, real sgID, deployment)."
+    )
+
+
+def next_steps_uninstalled(project: Path, package: str) -> str:
+    """With validate=false: install (which writes uv.lock), make the dev keys, run."""
+    commands, _ = planned_install(project)
+    keys = validation_commands(project, package)[0]
+    lines = [*cd_command(project), *commands, keys, dev_command(project, package)]
+    return (
+        "Generated without installing or testing it (validate=false). Next, install it (this "
+        "writes uv.lock and requirements-dev.txt), make its development keys and run it with "
+        "the local sgID emulator:\n"
+        + "\n".join("    " + shlex.join(line) for line in lines)
+        + f"\nthen open {DEV_URL}."
+    )
 
 
 def rendered_answers() -> dict:
@@ -353,6 +437,7 @@ def main() -> int:
     write_env_file(project, answers)
     if answers["validate"]:
         return install_and_test(project, answers)
+    print(next_steps_uninstalled(project, answers["package_name"]))
     return 0
 
 

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import stat
 import sys
 from pathlib import Path
@@ -474,48 +475,39 @@ def test_the_env_file_is_private_whatever_the_umask(post_gen, tmp_path):
 
 # --- post_gen_project: install and test -----------------------------------------------------
 
-PYPROJECT = {
-    "project": {
-        "dependencies": ["flask>=3.1", "sgid-client==0.3.0", "jwcrypto>=1.5.6", "redis>=5.2"]
-    },
-    "dependency-groups": {
-        "lint": ["ruff>=0.8"],
-        "dev": ["pytest>=8.3", {"include-group": "lint"}],
-    },
-    "tool": {"uv": {"override-dependencies": ["jwcrypto>=1.5.6", "requests>=2.32.4"]}},
-}
+PYPROJECT = """
+[project]
+dependencies = ["sgid-client==0.3.0", "flask"]
+[dependency-groups]
+tools = ["uv==0.13.9"]
+dev = ["pytest", "uvicorn>=0.34", {include-group = "tools"}]
+"""
 
 
-def test_pip_installs_the_sdk_without_its_vulnerable_pins(post_gen):
-    sdk, others = post_gen.pip_requirements(PYPROJECT)
-    assert sdk == "sgid-client==0.3.0"
-    assert others == [
-        "flask>=3.1",
-        "jwcrypto>=1.5.6",
-        "redis>=5.2",
-        "pytest>=8.3",
-        "ruff>=0.8",
-        "requests>=2.32.4",
-    ]
+def test_the_uv_requirement_comes_from_the_dev_group(post_gen, tmp_path):
+    (tmp_path / "pyproject.toml").write_text(PYPROJECT)
+    assert post_gen.uv_requirement(tmp_path) == "uv==0.13.9"  # not uvicorn; included groups too
 
 
 def test_pip_install_commands(post_gen, tmp_path):
-    (tmp_path / "pyproject.toml").write_text(
-        '[project]\ndependencies = ["sgid-client==0.3.0", "flask"]\n'
-        '[dependency-groups]\ndev = ["pytest"]\n'
-    )
-    python = str(Path(".venv/bin/python"))
+    # Without uv: pip installs the dev group's uv, which locks and exports; pip installs that.
+    (tmp_path / "pyproject.toml").write_text(PYPROJECT)
+    python, uv, pip = (str(Path(".venv/bin") / name) for name in ("python", "uv", "pip"))
+    export = "export --frozen --no-hashes --no-emit-project --quiet --output-file"
     assert post_gen.install_commands(tmp_path, None) == [
         [sys.executable, "-m", "venv", ".venv"],
-        [python, "-m", "pip", "install", "--no-deps", "sgid-client==0.3.0"],
-        [python, "-m", "pip", "install", "flask", "pytest"],
-        [python, "-m", "pip", "install", "--no-deps", "-e", "."],
+        [python, "-m", "pip", "install", "uv==0.13.9"],
+        [uv, "lock"],
+        [uv, *export.split(), "requirements-dev.txt"],
+        [pip, "install", "--no-deps", "-r", "requirements-dev.txt", "-e", "."],
     ]
 
 
-def test_uv_install_command(post_gen, tmp_path):
+def test_uv_install_commands(post_gen, tmp_path):
+    export = "export --frozen --no-hashes --no-emit-project --quiet --output-file"
     assert post_gen.install_commands(tmp_path, "/usr/bin/uv") == [
-        ["uv", "sync", "--compile-bytecode"]
+        ["uv", "sync", "--compile-bytecode"],
+        [str(Path(".venv/bin/uv")), *export.split(), "requirements-dev.txt"],
     ]
 
 
@@ -532,14 +524,36 @@ def test_the_quick_check_names_only_markers_the_project_registers(post_gen, bake
     assert named <= registered
 
 
-def test_the_generated_pyproject_gives_pip_what_it_needs(post_gen, baked_default):
-    import tomllib
+def test_the_generated_dev_group_pins_uv_for_the_pip_path(post_gen, baked_default):
+    assert re.fullmatch(r"uv==[\d.]+", post_gen.uv_requirement(baked_default))
 
-    pyproject = tomllib.loads((baked_default / "pyproject.toml").read_text())
-    sdk, others = post_gen.pip_requirements(pyproject)
-    assert sdk.startswith("sgid-client")
-    assert not any(requirement.startswith("sgid") for requirement in others)
-    assert any(requirement.startswith("pytest") for requirement in others)
+
+@pytest.mark.parametrize(
+    ("pwd", "project", "shown"),
+    [
+        ("/home/me", "/home/me/build/sgid-app", "build/sgid-app"),
+        ("/home/me/build/sgid-app", "/home/me/build/sgid-app", None),
+        ("/home/me/elsewhere", "/home/me/build/sgid-app", "/home/me/build/sgid-app"),
+        ("", "/home/me/build/sgid-app", "/home/me/build/sgid-app"),
+        (None, "/home/me/build/sgid-app", "/home/me/build/sgid-app"),
+        ("build", "/home/me/build/sgid-app", "/home/me/build/sgid-app"),
+    ],
+)
+def test_the_project_is_shown_from_where_cookiecutter_ran(post_gen, tmp_path, pwd, project, shown):
+    def real(path):
+        return str(tmp_path) + path if path and path.startswith("/") else path
+
+    (tmp_path / "home/me/build/sgid-app").mkdir(parents=True)
+    (tmp_path / "home/me/elsewhere").mkdir()
+    assert post_gen.shown_path(Path(real(project)), real(pwd)) == real(shown)
+
+
+def test_after_pass_the_next_command_and_the_url(post_gen, tmp_path, monkeypatch):
+    (tmp_path / "build" / "my-app").mkdir(parents=True)
+    monkeypatch.setenv("PWD", str(tmp_path))
+    text = post_gen.next_steps(tmp_path / "build" / "my-app", "my_app")
+    assert "\n    cd build/my-app && .venv/bin/python -m my_app.dev\n" in text
+    assert "open http://localhost:8000 " in text
 
 
 @pytest.mark.parametrize(
