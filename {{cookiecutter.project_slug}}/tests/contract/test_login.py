@@ -25,7 +25,8 @@ def expected_fragments(persona: dict) -> list[str]:
             fragments.append("Not provided")
         elif value.startswith("["):
             items = json.loads(value)
-            fragments += [v for item in items for v in item.values() if v != "NA"] or ["None"]
+            shown = [v for item in items for v in item.values() if v != "NA"]
+            fragments += shown or ["None on record"]
         elif re.fullmatch(r"\d{4}(-\d{2}){0,2}", value):
             fragments.append(value[:4])
         else:

@@ -1,5 +1,7 @@
 """Every page carries the security headers, and errors are friendly."""
 
+import re
+
 import pytest
 import requests
 
@@ -65,6 +67,16 @@ def test_security_headers_on_every_page_class(flow, browser):
     assert_headers(logout)
     assert_headers(browser.get(f"{app}/logged-out"))
     assert "Strict-Transport-Security" not in login.headers  # plain http in development
+
+
+def test_every_asset_a_page_links_is_served(app_url):
+    """The stylesheet and the icon (without an icon link, browsers ask /favicon.ico: a 404)."""
+    page = requests.get(f"{app_url}/", timeout=10).text
+    links = dict(re.findall(r'<link rel="(\w+)" href="([^"]+)"', page))
+    assert set(links) == {"icon", "stylesheet"}, links
+    for rel, content_type in (("icon", "image/svg+xml"), ("stylesheet", "text/css")):
+        asset = requests.get(f"{app_url}{links[rel]}", timeout=10)
+        assert asset.status_code == 200 and asset.headers["Content-Type"].startswith(content_type)
 
 
 def test_not_found_is_friendly(app_url):

@@ -29,6 +29,7 @@ def test_values_are_rendered_by_kind():
     assert fields["myinfo.registered_address"].lines == ["1 JALAN MÉRAH", "SINGAPORE 278116"]
     assert fields["myinfo.email"].kind == "missing"
     assert fields["myinfo.vehicles"].kind == "missing"
+    assert fields["myinfo.vehicles"].text == "None on record"  # not a bare "None"
     officer = fields["pocdex.public_officer_details"]
     assert officer.kind == "table" and officer.rows[0][:2] == ["a@b.sg", "Not provided"]
 

@@ -7,6 +7,7 @@ from datetime import date
 from .catalog import SCOPES
 
 NOT_PROVIDED = "Not provided"
+NONE_ON_RECORD = "None on record"  # an empty list: sgID answered, and there is nothing
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ def _table(scope: str, label: str, value: str, columns: dict[str, str]) -> Field
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
         return Field(scope, label, "text", text=value)
     if not items:
-        return Field(scope, label, "missing", text="None")
+        return Field(scope, label, "missing", text=NONE_ON_RECORD)
     keys = list(columns) + sorted({k for i in items for k in i if k not in columns})
     rows = [[_cell(item.get(k)) for k in keys] for item in items]
     return Field(scope, label, "table", columns=[columns.get(k, k) for k in keys], rows=rows)

@@ -4,6 +4,7 @@ A bad variable stops the app with config.py's one-line message; serve.py and dev
 before Django starts.
 """
 
+import logging
 import os
 {%- if cookiecutter.session_store == "redis" %}
 import warnings
@@ -164,3 +165,11 @@ TIME_ZONE = "UTC"
 # The format every framework logs in (logs.py): JSON lines in production, plain in development.
 LOGGING_CONFIG = None
 configure_logging(PRODUCTION)
+# One line per request in development too: runserver logs every request itself ("django.server")
+# beside the app's own line (middleware.py). Its start-up lines go to stdout and stay.
+logging.getLogger("django.server").setLevel(logging.CRITICAL)
+# Django also logs every 4xx as a warning ("Not Found: /path"); the request's line says it. Server
+# errors stay, with their traceback.
+logging.getLogger("django.request").addFilter(
+    lambda record: getattr(record, "status_code", 500) >= 500
+)

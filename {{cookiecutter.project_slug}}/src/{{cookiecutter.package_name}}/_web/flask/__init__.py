@@ -26,4 +26,5 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(auth.bp)
     app.wsgi_app = request_log.wrap(app.wsgi_app, settings.trusted_proxies)
+    request_log.drop_werkzeug_request_lines()
     return app

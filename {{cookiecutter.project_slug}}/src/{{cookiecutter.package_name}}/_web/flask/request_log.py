@@ -1,5 +1,6 @@
 """The app's one log line per request (logs.py), and the trusted proxies' X-Forwarded-* headers."""
 
+import logging
 import time
 
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -19,6 +20,18 @@ def wrap(wsgi_app, trusted_proxies: int):
         n = trusted_proxies
         app = ProxyFix(app, x_for=n, x_proto=n, x_host=n)
     return app
+
+
+def drop_werkzeug_request_lines() -> None:
+    """One line per request in development too: Flask's development server (werkzeug) logs
+    every request itself, beside the app's own line; its other lines (where it listens,
+    reloads) stay."""
+    logging.getLogger("werkzeug").addFilter(_not_a_request_line)
+
+
+def _not_a_request_line(record: logging.LogRecord) -> bool:
+    # werkzeug's request lines are '<address> - - [<time>] "<request line>" <status> <size>'.
+    return " - - [" not in str(record.msg)
 
 
 class RequestLog:
