@@ -1,11 +1,15 @@
 """Settings from the environment, checked once at start.
 
-Every problem is reported as one line naming the variable and how to fix it; with
+Every problem is reported, all at once, as one line naming the variable and how to fix it; with
 APP_ENV=production the app also refuses development shortcuts (the production gate).
 """
 
+import difflib
 import ipaddress
 import os
+{%- if cookiecutter.session_store != "cookie" %}
+from collections.abc import Callable
+{%- endif %}
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -30,6 +34,11 @@ DEFAULT_DATABASE_URL = "sqlite:///instance/sessions.sqlite3"
 MIN_SECRET_KEY_LENGTH = 32
 RANDOM_VALUE_COMMAND = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
 MAKE_DEV_KEY = f"python -m {__package__}.keys dev"
+# The production key pair: keys.py writes it and prints what to register with sgID.
+MAKE_PRODUCTION_KEY = f"python -m {__package__}.keys register --out ./sgid-keys --redirect-uri"
+DEV_KEY_FILE = ".dev-keys/sgid-private.pem"  # keys.py's DEV_DIR / PRIVATE_NAME
+PLACEHOLDER_REDIRECT_URI = "https://<your host>/callback"
+SCOPE_CATALOG = f"src/{__package__}/sgid/scopes.json"  # in the project folder
 FROM_PORTAL = "it is on your client's page in the sgID developer portal"
 # Limits on talking to sgID (seconds). The variables may only lower them (tests use small values):
 # the whole callback must end well before the production server's 30 s worker timeout.
@@ -41,7 +50,15 @@ MAX_TRUSTED_PROXIES = 5
 
 
 class ConfigError(Exception):
-    """A setting is missing or wrong; the message is one line that says how to fix it."""
+    """Settings that are missing or wrong.
+
+    `problems` holds one line per problem, each naming the variable and how to fix it;
+    str() is those lines joined with newlines. A single string is split into its lines.
+    """
+
+    def __init__(self, problems: list[str] | str):
+        self.problems = problems.splitlines() if isinstance(problems, str) else list(problems)
+        super().__init__("\n".join(self.problems))
 
 
 @dataclass(frozen=True)
@@ -73,23 +90,43 @@ class Settings:
         return self.app_env == "production"
 
 
-def load_settings(environ: dict[str, str] | None = None) -> Settings:
-    """Read and check the settings; raise ConfigError on the first problem."""
+def load_settings(
+    environ: dict[str, str] | None = None,
+{%- if cookiecutter.session_store != "cookie" %}
+    *,
+    store_check: Callable[[str], str | None] | None = None,
+{%- endif %}
+) -> Settings:
+    """Read and check the settings; raise one ConfigError listing every problem.
+
+    With environ None, read the process environment and a .env file in the working directory.
+{%- if cookiecutter.session_store != "cookie" %}
+    In production, store_check(url) (serve passes store_check.store_problem) returns the
+    problem with reaching the session store, if any, so that it is reported with the rest.
+{%- endif %}
+    """
+    env_file = None
     if environ is None:
         # A .env file is a development convenience; real environment variables win.
-        load_dotenv(Path.cwd() / ".env", override=False)
+        env_file = Path.cwd() / ".env"
+        load_dotenv(env_file, override=False)
         environ = dict(os.environ)
     env = _Env(environ)
     app_env = env.choice("APP_ENV", ("development", "production"), default="development")
+    production = app_env == "production" and "APP_ENV" not in env.failed
+    secret_key = env.required("SECRET_KEY", hint=f"generate one with: {RANDOM_VALUE_COMMAND}")
+    client_id = env.required("SGID_CLIENT_ID", hint=FROM_PORTAL)
+    client_secret = env.required("SGID_CLIENT_SECRET", hint=FROM_PORTAL)
+    redirect_uri = _url(env, "SGID_REDIRECT_URI", None)
     settings = Settings(
         app_env=app_env,
-        secret_key=env.required("SECRET_KEY", hint=f"generate one with: {RANDOM_VALUE_COMMAND}"),
-        sgid_client_id=env.required("SGID_CLIENT_ID", hint=FROM_PORTAL),
-        sgid_client_secret=env.required("SGID_CLIENT_SECRET", hint=FROM_PORTAL),
-        sgid_private_key=_private_key(env),
+        secret_key=secret_key,
+        sgid_client_id=client_id,
+        sgid_client_secret=client_secret,
+        sgid_private_key=_private_key(env, production, redirect_uri),
         sgid_hostname=_url(env, "SGID_HOSTNAME", DEFAULT_SGID_HOSTNAME).rstrip("/"),
-        sgid_redirect_uri=_url(env, "SGID_REDIRECT_URI", None),
-        sgid_scopes=_scopes(env.get("SGID_SCOPES", DEFAULT_SCOPES)),
+        sgid_redirect_uri=redirect_uri,
+        sgid_scopes=_scopes(env, env.get("SGID_SCOPES", DEFAULT_SCOPES)),
         # Fractions are allowed so tests can use seconds.
         session_idle_minutes=env.number("SESSION_IDLE_MINUTES", default=30, low=0.01, high=24 * 60),
         session_max_hours=env.number("SESSION_MAX_HOURS", default=12, low=0.0003, high=24 * 7),
@@ -119,31 +156,64 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         redis_url=_url(env, "REDIS_URL", "redis://127.0.0.1:6379/0", ("redis", "rediss", "unix")),
 {%- endif %}
     )
-    if settings.production:
-        _production_gate(settings)
+    if production:
+        _production_gate(env, settings)
+{%- if cookiecutter.session_store != "cookie" %}
+{%- set store_variable = "DATABASE_URL" if cookiecutter.session_store == "database" else "REDIS_URL" %}
+{%- set store_field = "database_url" if cookiecutter.session_store == "database" else "redis_url" %}
+        if store_check is not None and {{ store_variable | tojson }} not in env.failed:
+            # The last check of the production gate; it needs the store's URL, and nothing else.
+            problem = store_check(settings.{{ store_field }})
+            if problem:
+                env.problem({{ store_variable | tojson }}, problem)
+{%- endif %}
+    if env.problems:
+        problems = env.problems
+        if env.missing and not production and env_file is not None and not env_file.is_file():
+            problems = [
+                f"no .env in {env_file.parent}: run this command from the project folder, or "
+                "create .env (cp .env.example .env), or set the variables in the environment",
+                *problems,
+            ]
+        raise ConfigError(problems)
     return settings
 
 
-def _production_gate(settings: Settings) -> None:
-    """Refuse the shortcuts that are fine on a laptop and dangerous on the internet."""
-    if len(settings.secret_key) < MIN_SECRET_KEY_LENGTH or "change" in settings.secret_key.lower():
-        raise ConfigError(
+def _production_gate(env: "_Env", settings: Settings) -> None:
+    """Refuse the shortcuts that are fine on a laptop and dangerous on the internet.
+
+    A variable already reported (missing or malformed) is not judged again here.
+    """
+    secret_key = settings.secret_key
+    if "SECRET_KEY" not in env.failed and (
+        len(secret_key) < MIN_SECRET_KEY_LENGTH or "change" in secret_key.lower()
+    ):
+        env.problem(
+            "SECRET_KEY",
             f"SECRET_KEY: in production it must be random and at least {MIN_SECRET_KEY_LENGTH} "
-            f"characters long ({RANDOM_VALUE_COMMAND})"
+            f"characters long ({RANDOM_VALUE_COMMAND})",
         )
-    if urlsplit(settings.sgid_redirect_uri).scheme != "https":
-        raise ConfigError(
-            "SGID_REDIRECT_URI: in production it must be an https:// URL registered with sgID"
+    if (
+        "SGID_REDIRECT_URI" not in env.failed
+        and urlsplit(settings.sgid_redirect_uri).scheme != "https"
+    ):
+        env.problem(
+            "SGID_REDIRECT_URI",
+            "SGID_REDIRECT_URI: in production it must be an https:// URL registered with sgID",
         )
     hostname = urlsplit(settings.sgid_hostname)
-    if hostname.scheme != "https" or _is_local(hostname.hostname or ""):
-        raise ConfigError(
+    if "SGID_HOSTNAME" not in env.failed and (
+        hostname.scheme != "https" or _is_local(hostname.hostname or "")
+    ):
+        env.problem(
+            "SGID_HOSTNAME",
             "SGID_HOSTNAME: in production it must be real sgID (https://api.id.gov.sg), "
-            "not the local emulator"
+            "not the local emulator",
         )
-    if settings.sgid_client_id.endswith("-dev"):
-        raise ConfigError(
-            "SGID_CLIENT_ID: this is the emulator's development client; use the one sgID issued"
+    if "SGID_CLIENT_ID" not in env.failed and settings.sgid_client_id.endswith("-dev"):
+        env.problem(
+            "SGID_CLIENT_ID",
+            "SGID_CLIENT_ID: this is the emulator's development client; use the one sgID issued",
         )
 
 
@@ -156,48 +226,77 @@ def _is_local(host: str) -> bool:
         return False
 
 
-def _private_key(env: "_Env") -> str:
+def _make_key(production: bool, redirect_uri: str) -> str:
+    """How to make the missing key: for the emulator, or a pair to register with sgID."""
+    if not production:
+        return (
+            f"create a development key with: {MAKE_DEV_KEY} "
+            f"(it writes {DEV_KEY_FILE}, for SGID_PRIVATE_KEY_FILE)"
+        )
+    parts = urlsplit(redirect_uri)
+    if parts.scheme != "https" or not parts.netloc or not parts.path.endswith("/callback"):
+        redirect_uri = PLACEHOLDER_REDIRECT_URI
+    return (
+        "if you have none yet, make a key pair to register with sgID: "
+        f"{MAKE_PRODUCTION_KEY} {redirect_uri}"
+    )
+
+
+def _private_key(env: "_Env", production: bool, redirect_uri: str) -> str:
     text = env.get("SGID_PRIVATE_KEY", "")
     path = env.get("SGID_PRIVATE_KEY_FILE", "")
     if text and path:
-        raise ConfigError("SGID_PRIVATE_KEY and SGID_PRIVATE_KEY_FILE are both set; keep one")
+        env.problem(
+            "SGID_PRIVATE_KEY", "SGID_PRIVATE_KEY and SGID_PRIVATE_KEY_FILE are both set; keep one"
+        )
+        return ""
     if path:
+        where = "" if Path(path).is_absolute() else f" in {Path.cwd()}"
         try:
             text = Path(path).read_text(encoding="ascii")
         except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(
-                f"SGID_PRIVATE_KEY_FILE: cannot read {path!r} ({type(exc).__name__}); "
-                f"create a development key with: {MAKE_DEV_KEY}"
-            ) from None
+            env.problem(
+                "SGID_PRIVATE_KEY_FILE",
+                f"SGID_PRIVATE_KEY_FILE: cannot read {path!r}{where} ({type(exc).__name__}); "
+                + _make_key(production, redirect_uri),
+            )
+            return ""
     if not text:
-        raise ConfigError(
-            "SGID_PRIVATE_KEY or SGID_PRIVATE_KEY_FILE must hold the sgID client's RSA private key "
-            f"({MAKE_DEV_KEY} makes one for the emulator)"
+        env.problem(
+            "SGID_PRIVATE_KEY",
+            "SGID_PRIVATE_KEY or SGID_PRIVATE_KEY_FILE must hold the sgID client's RSA private "
+            f"key; {_make_key(production, redirect_uri)}",
+            missing=True,
         )
+        return ""
     # Platforms that cannot hold multi-line variables get the PEM with literal \n.
     text = text.replace("\\n", "\n").strip() + "\n"
     from cryptography.hazmat.primitives.asymmetric import rsa
     from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
+    name = "SGID_PRIVATE_KEY_FILE" if path else "SGID_PRIVATE_KEY"
     try:
         key = load_pem_private_key(text.encode("ascii"), password=None)
     except (ValueError, TypeError, UnicodeEncodeError):
-        raise ConfigError(
-            "SGID_PRIVATE_KEY: not an unencrypted PEM private key (PKCS#8 or PKCS#1)"
-        ) from None
+        env.problem(name, f"{name}: not an unencrypted PEM private key (PKCS#8 or PKCS#1)")
+        return ""
     if not isinstance(key, rsa.RSAPrivateKey) or key.key_size < 2048:
-        raise ConfigError("SGID_PRIVATE_KEY: sgID needs an RSA key of at least 2048 bits")
+        env.problem(name, f"{name}: sgID needs an RSA key of at least 2048 bits")
+        return ""
     return text
 
 
 def _url(env: "_Env", name: str, default: str | None, schemes=("http", "https")) -> str:
     if default is None:
         value = env.required(name, hint="e.g. https://app.example.gov.sg/callback")
+        if not value:
+            return ""
     else:
         value = env.get(name, default)
     parts = urlsplit(value)
     if parts.scheme not in schemes or not (parts.netloc or parts.scheme == "unix"):
-        raise ConfigError(f"{name}: {value!r} is not a valid {'/'.join(schemes)} URL")
+        env.problem(name, f"{name}: {value!r} is not a valid {'/'.join(schemes)} URL")
+        return ""
     return value
 {%- if cookiecutter.session_store == "database" %}
 
@@ -213,25 +312,74 @@ def _database_url(url: str) -> str:
 {%- endif %}
 
 
-def _scopes(value: str) -> tuple[str, ...]:
+def _scopes(env: "_Env", value: str) -> tuple[str, ...]:
     scopes = tuple(value.split())
-    unknown = [s for s in scopes if s not in SCOPES]
-    if unknown:
-        raise ConfigError(
-            f"SGID_SCOPES: unknown scope {unknown[0]!r}; the catalog is in sgid/scopes.json"
+    if "," in value:
+        env.problem(
+            "SGID_SCOPES",
+            f"SGID_SCOPES: separate scopes with spaces, not commas "
+            f"(SGID_SCOPES={' '.join(value.replace(',', ' ').split())!r})",
+        )
+        return scopes
+    for scope in dict.fromkeys(s for s in scopes if s not in SCOPES):
+        suggestion = _closest_scope(scope)
+        did_you_mean = f" (did you mean {suggestion}?)" if suggestion else ""
+        env.problem(
+            "SGID_SCOPES",
+            f"SGID_SCOPES: unknown scope {scope!r}{did_you_mean}; "
+            f"the scopes sgID offers are listed in {SCOPE_CATALOG}",
         )
     if "openid" not in scopes:
-        raise ConfigError("SGID_SCOPES: must include 'openid'")
-    if len(set(scopes)) != len(scopes):
-        raise ConfigError("SGID_SCOPES: a scope is listed twice")
+        env.problem("SGID_SCOPES", "SGID_SCOPES: must include 'openid' (sgID's login scope)")
+    twice = [s for s in dict.fromkeys(scopes) if s in SCOPES and scopes.count(s) > 1]
+    if twice:
+        env.problem(
+            "SGID_SCOPES", f"SGID_SCOPES: {', '.join(map(repr, twice))} listed twice; keep one"
+        )
     return scopes
 
 
+def _closest_scope(scope: str) -> str | None:
+    """The catalog scope a mistyped one most likely meant: a case slip (MyInfo.Name), a missing
+    or misspelt namespace (name, myinf.name), part of a name (nric) or a typo (myinfo.nmae)."""
+    by_lower = {name.lower(): name for name in SCOPES}
+    wanted = scope.lower()
+    if wanted in by_lower:
+        return by_lower[wanted]
+    # Compared without the namespace, which would make every myinfo.* scope look alike.
+    part = wanted.rpartition(".")[2]
+    by_part: dict[str, list[str]] = {}
+    for name in SCOPES:
+        by_part.setdefault(name.lower().rpartition(".")[2], []).append(name)
+    same = by_part.get(part, [])
+    if len(same) == 1:
+        return same[0]
+    longer = [name for key, names in by_part.items() if part in key for name in names]
+    if len(part) >= 3 and len(longer) == 1:
+        return longer[0]
+    close = difflib.get_close_matches(part, by_part, n=1, cutoff=0.7)
+    if close and len(by_part[close[0]]) == 1:
+        return by_part[close[0]][0]
+    return None
+
+
 class _Env:
-    """Small typed reader over a mapping of environment variables."""
+    """Small typed reader over a mapping of environment variables that collects problems.
+
+    A reader that finds a problem records it and returns a placeholder, so that checking goes
+    on and every problem is reported at once.
+    """
 
     def __init__(self, environ: dict[str, str]):
         self._environ = environ
+        self.problems: list[str] = []
+        self.failed: set[str] = set()  # variables with a problem reported
+        self.missing = False  # a required variable is not set
+
+    def problem(self, name: str, message: str, missing: bool = False) -> None:
+        self.problems.append(message)
+        self.failed.add(name)
+        self.missing = self.missing or missing
 
     def get(self, name: str, default: str = "") -> str:
         value = self._environ.get(name, "").strip()
@@ -240,13 +388,13 @@ class _Env:
     def required(self, name: str, hint: str) -> str:
         value = self.get(name)
         if not value:
-            raise ConfigError(f"{name} is not set; {hint}")
+            self.problem(name, f"{name} is not set; {hint}", missing=True)
         return value
 
     def choice(self, name: str, choices: tuple[str, ...], default: str) -> str:
         value = self.get(name, default)
         if value not in choices:
-            raise ConfigError(f"{name}: {value!r} is not one of {', '.join(choices)}")
+            self.problem(name, f"{name}: {value!r} is not one of {', '.join(choices)}")
         return value
 
     def number(self, name: str, default: float, low: float, high: float) -> float:
@@ -254,9 +402,11 @@ class _Env:
         try:
             value = float(raw)
         except ValueError:
-            raise ConfigError(f"{name}: {raw!r} is not a number") from None
+            self.problem(name, f"{name}: {raw!r} is not a number")
+            return default
         if not low <= value <= high:  # also refuses nan and inf
-            raise ConfigError(f"{name}: {value:g} is outside {low:g}..{high:g}")
+            self.problem(name, f"{name}: {value:g} is outside {low:g}..{high:g}")
+            return default
         return value
 
     def integer(self, name: str, default: int, low: int, high: int) -> int:
@@ -264,7 +414,9 @@ class _Env:
         try:
             value = int(raw)
         except ValueError:
-            raise ConfigError(f"{name}: {raw!r} is not a whole number") from None
+            self.problem(name, f"{name}: {raw!r} is not a whole number")
+            return default
         if not low <= value <= high:
-            raise ConfigError(f"{name}: {value} is outside {low}..{high}")
+            self.problem(name, f"{name}: {value} is outside {low}..{high}")
+            return default
         return value

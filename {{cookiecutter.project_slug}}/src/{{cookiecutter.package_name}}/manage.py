@@ -1,4 +1,6 @@
-"""Django's command-line utility for this app: python -m <package>.manage <command>.
+"""Django's command-line utility for this app:
+
+  python -m {{ cookiecutter.package_name }}.manage <command>
 
 For example `migrate` (creates the session table; serve and dev also run it), `clearsessions`
 (deletes expired sessions) or `check --deploy`.
@@ -17,7 +19,8 @@ def main() -> int:
     try:
         execute_from_command_line(sys.argv)
     except ConfigError as exc:
-        print(f"configuration error: {exc}", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"configuration error: {problem}", file=sys.stderr)
         return 2
     return 0
 

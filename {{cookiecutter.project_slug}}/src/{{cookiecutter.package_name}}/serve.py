@@ -1,6 +1,6 @@
 """The production server, bound to $HOST:$PORT (defaults 0.0.0.0:8000).
 
-python -m <package>.serve
+python -m {{ cookiecutter.package_name }}.serve
 """
 
 import os
@@ -8,23 +8,25 @@ import sys
 
 from .config import ConfigError, load_settings
 {%- if cookiecutter.session_store != "cookie" %}
-from .store_check import check_store
+from .store_check import store_problem
 {%- endif %}
 from .web.server import prepare, production_command
 
 
 def main() -> int:
     try:
-        # Bad configuration stops here with one line, before any worker starts; one-time setup
-        # runs once instead of racing in every worker.
-        settings = load_settings()
+        # Bad configuration stops here, every problem one line, before any worker starts;
+        # one-time setup runs once instead of racing in every worker.
 {%- if cookiecutter.session_store != "cookie" %}
-        if settings.production:
-            check_store(settings)  # the last check of the production gate
+        # In production the gate's last check, that the session store answers, is in the report.
+        settings = load_settings(store_check=store_problem)
+{%- else %}
+        settings = load_settings()
 {%- endif %}
         prepare(settings)
     except ConfigError as exc:
-        print(f"configuration error: {exc}", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"configuration error: {problem}", file=sys.stderr)
         return 2
     host = os.environ.get("HOST", "0.0.0.0")  # noqa: S104 (a container listens on every interface)
     port = os.environ.get("PORT", "8000")

@@ -1,12 +1,18 @@
-"""In production: HSTS, and a session cookie that is Secure, host-only and __Host- prefixed.
+"""In production: HSTS, and a session cookie that is Secure, host-only and __Host- prefixed;
+and a production server that will not start with bad settings says everything that is wrong.
 
 This instance is told sgID is at https://sgid.invalid, a name that never resolves: the pages
 checked here (home, 404, the start of a login) must not need sgID, and nothing is fetched at
 start.
 """
 
+import subprocess
+import sys
+
 import pytest
 import requests
+
+from tests.conftest import PACKAGE
 
 
 def assert_hsts(response: requests.Response) -> None:
@@ -40,3 +46,46 @@ def test_anonymous_pages_set_no_cookie(production_url):
     for path in ("/", "/no-such-page", "/logged-out"):
         response = requests.get(f"{production_url}{path}", timeout=10)
         assert "Set-Cookie" not in response.headers, path
+
+
+def test_serve_reports_every_configuration_problem_at_once(tmp_path):
+    """From an empty folder, as in the container: one line per problem, then exit status 2."""
+    env = {
+        "PATH": "",
+        "APP_ENV": "production",
+        "SECRET_KEY": "too-short",
+        "SGID_CLIENT_ID": "a1b2c3",
+        "SGID_CLIENT_SECRET": "secret",
+        "SGID_REDIRECT_URI": "http://app.example.gov.sg/callback",
+{%- if cookiecutter.session_store == "redis" %}
+        "REDIS_URL": "localhost:6379",
+{%- endif %}
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", f"{PACKAGE}.serve"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    expected = [
+        "SGID_PRIVATE_KEY or SGID_PRIVATE_KEY_FILE must hold the sgID client's RSA private key",
+{%- if cookiecutter.session_store == "redis" %}
+        "REDIS_URL: 'localhost:6379' is not a valid",
+{%- endif %}
+        "SECRET_KEY: in production it must be random",
+        "SGID_REDIRECT_URI: in production it must be an https:// URL",
+    ]
+    assert len(lines) == len(expected), lines
+    for line, start in zip(lines, expected, strict=True):
+        assert line.startswith(f"configuration error: {start}"), lines
+    assert lines[0].endswith(
+        f"python -m {PACKAGE}.keys register --out ./sgid-keys "
+        "--redirect-uri https://<your host>/callback"
+    )
+    assert ".env" not in result.stderr  # production reads the environment; no .env is expected
+    assert "<package>" not in result.stderr and "Traceback" not in result.stderr
