@@ -11,7 +11,9 @@ stale or edited copies of those tables.
 import difflib
 import json
 import keyword
+import os
 import re
+import shlex
 import sys
 from pathlib import Path
 
@@ -20,10 +22,41 @@ SLUG_PATTERN = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
 PACKAGE_PATTERN = re.compile(r"[a-z_][a-z0-9_]*")
 SCOPE_NAMESPACES = ("myinfo.", "pocdex.")
 DEFAULT_SCOPES = "openid myinfo.name"
+DEFAULT_PROJECT_NAME = "sgID App"
+# cookiecutter.json derives project_slug as `project_name | slugify or "_"`: a name with no
+# letters or digits would otherwise render an empty slug, and cookiecutter would stop with
+# "directory already exists" (the output directory itself) before this hook could explain.
+NO_SLUG = "_"
+# The questions, in the order a corrected command passes them.
+QUESTIONS = (
+    "project_name",
+    "project_slug",
+    "package_name",
+    "framework",
+    "session_store",
+    "scopes",
+    "validate",
+)
+CHOICE_VARIABLES = ("framework", "session_store")
+
+
+def check_project_name(name: str, slug: str) -> list[str]:
+    if not name.strip():
+        return [
+            "ERROR: project_name is empty; it names the folder and is shown on every page. "
+            f'Pass e.g. project_name="{DEFAULT_PROJECT_NAME}"'
+        ]
+    if slug == NO_SLUG:
+        return [
+            f'ERROR: project_name "{name}" has no letters or digits to make the folder name from. '
+            f'Pass a name with some, e.g. project_name="{DEFAULT_PROJECT_NAME}", '
+            f"or a folder name, e.g. project_slug={suggest_slug(DEFAULT_PROJECT_NAME)}"
+        ]
+    return []
 
 
 def check_project_slug(slug: str) -> list[str]:
-    if SLUG_PATTERN.fullmatch(slug):
+    if SLUG_PATTERN.fullmatch(slug) or slug == NO_SLUG:  # NO_SLUG: check_project_name says why
         return []
     return [
         f'ERROR: project_slug "{slug}" must be lowercase letters, digits and single hyphens, '
@@ -153,13 +186,151 @@ def validate(answers: dict, template: dict) -> list[str]:
     template: cookiecutter.json as the template ships it (choices, catalog, rule tables).
     """
     catalog = template["_scope_catalog"]
+    slug, package = str(answers["project_slug"]), str(answers["package_name"])
+    # A slug and package derived from a name without letters: the name's message says it all.
+    derived_from_no_name = slug == NO_SLUG and package == NO_SLUG.replace("-", "_")
     return [
-        *check_project_slug(str(answers["project_slug"])),
-        *check_package_name(str(answers["package_name"]), template["_reserved_package_names"]),
+        *check_project_name(str(answers["project_name"]), slug),
+        *check_project_slug(slug),
+        *([] if derived_from_no_name else check_package_name(package, reserved(template))),
         *check_scopes(answers["scopes"], catalog),
         *check_choices(answers, template),
         *check_combinations(answers, catalog, template["_unsupported_combinations"]),
+        *check_validate_under_cruft(answers),
     ]
+
+
+def rendered_by_cruft(answers: dict) -> bool:
+    """cruft calls cookiecutter's generate_files itself: _commit, and no _repo_dir."""
+    return bool(answers.get("_commit")) and not answers.get("_repo_dir")
+
+
+def check_validate_under_cruft(answers: dict) -> list[str]:
+    if answers.get("validate") is not True or not rendered_by_cruft(answers):
+        return []
+    # cruft diff and cruft update render the template again (twice for an update) into
+    # scratch folders; validate=true would install and test each of those, and the .venv
+    # they made would be compared and patched into the project.
+    return [
+        "ERROR: validate=true cannot be used with cruft, which renders the template again on "
+        "every diff and update. Pass --extra-context '{\"validate\": false}' and install "
+        "as the generated README says"
+    ]
+
+
+def reserved(template: dict) -> list[str]:
+    return template["_reserved_package_names"]
+
+
+# --- one corrected command ------------------------------------------------------------------
+
+
+def corrected_answers(answers: dict, template: dict) -> tuple[dict, str]:
+    """Answers that pass validate(), changing only what is wrong, and how a conflict was settled.
+
+    Each fix agrees with the others: the slug is fixed before the package name derived from
+    it, the scopes before the store they must fit, and a store that cannot hold the wanted
+    scopes is swapped for the first one that can (the scopes are what the app is for; the
+    store is a deployment choice). Only when no other choice is known are the scopes dropped.
+    """
+    fixed = {question: answers.get(question) for question in QUESTIONS}
+    name = str(fixed["project_name"])
+    if not name.strip():
+        name = fixed["project_name"] = DEFAULT_PROJECT_NAME
+    slug = str(fixed["project_slug"])
+    if slug == NO_SLUG:  # the name has no letters or digits: the default name's folder
+        fixed["project_slug"] = suggest_slug(DEFAULT_PROJECT_NAME)
+    elif check_project_slug(slug):
+        fixed["project_slug"] = suggest_slug(slug)
+    package = str(fixed["package_name"])
+    if fixed["project_slug"] != slug and package == slug.replace("-", "_"):
+        package = str(fixed["project_slug"]).replace("-", "_")  # it was derived: derive again
+    if package_name_problem(package, reserved(template)):
+        package = suggest_package_name(package, reserved(template))
+    fixed["package_name"] = package
+    for variable in CHOICE_VARIABLES:
+        choices = template[variable]
+        if fixed[variable] not in choices:
+            close = difflib.get_close_matches(str(fixed[variable]).lower(), choices, n=1)
+            fixed[variable] = close[0] if close else choices[0]
+    fixed["scopes"] = corrected_scopes(fixed["scopes"], template["_scope_catalog"])
+    if not isinstance(fixed["validate"], bool):
+        fixed["validate"] = str(fixed["validate"]).strip().lower() not in FALSE_WORDS
+    if rendered_by_cruft(answers):
+        fixed["validate"] = False
+    return fixed, settle_combinations(fixed, template)
+
+
+FALSE_WORDS = ("0", "false", "n", "no", "off")
+
+
+def corrected_scopes(answer: object, catalog: dict) -> str:
+    if not isinstance(answer, str) or not answer.split():
+        return DEFAULT_SCOPES
+    known = [s if s in catalog else suggest_scope(s, catalog) for s in answer.split()]
+    return " ".join(dict.fromkeys(["openid", *(scope for scope in known if scope)]))
+
+
+def settle_combinations(fixed: dict, template: dict) -> str:
+    """Resolve _unsupported_combinations in place; say what was chosen, or "" if nothing was."""
+    catalog, rules = template["_scope_catalog"], template["_unsupported_combinations"]
+
+    def refused(answers: dict) -> bool:
+        return bool(check_combinations(answers, catalog, rules))
+
+    notes = []
+    for rule in rules:
+        if not check_combinations(fixed, catalog, [rule]):
+            continue
+        before = {variable: fixed[variable] for variable in rule["when"]}
+        for variable in rule["when"]:
+            for choice in template.get(variable, []):
+                if not refused({**fixed, variable: choice}):
+                    fixed[variable] = choice
+                    break
+            if not check_combinations(fixed, catalog, [rule]):
+                break
+        kind = rule.get("scope_kind")
+        wanted = [s for s in fixed["scopes"].split() if catalog[s].get("kind") == kind]
+        changed = [f"{v}={fixed[v]}" for v, value in before.items() if fixed[v] != value]
+        if changed and kind:
+            kept = " ".join(f"{v}={value}" for v, value in before.items())
+            notes.append(
+                f"{', '.join(changed)}, which can hold {', '.join(wanted)}; "
+                f"to keep {kept}, drop {', '.join(wanted)} instead"
+            )
+        elif changed:
+            notes.append(", ".join(changed))
+        elif kind:  # no other choice known: keep the store, drop the scopes it cannot hold
+            fixed["scopes"] = " ".join(s for s in fixed["scopes"].split() if s not in wanted)
+            notes.append(f"without {', '.join(wanted)}")
+    return "; ".join(notes)
+
+
+def corrected_command(answers: dict, fixed: dict) -> str:
+    """One command, shell-quoted, that generates the project with the corrected answers."""
+    template = shlex.quote(str(answers.get("_template", ".")))
+    values = [
+        f"{question}={str(value).lower() if isinstance(value, bool) else value}"
+        for question, value in fixed.items()
+    ]
+    if rendered_by_cruft(answers):
+        context = json.dumps(fixed, ensure_ascii=False)
+        return f"cruft create {template} --no-input --extra-context {shlex.quote(context)}"
+    options = ["--no-input"]
+    if answers.get("_checkout"):
+        options += ["--checkout", str(answers["_checkout"])]
+    output_dir = answers.get("_output_dir")
+    if output_dir and not same_directory(output_dir, os.environ.get("PWD")):
+        options += ["--output-dir", str(output_dir)]
+    return shlex.join(["cookiecutter", str(answers.get("_template", ".")), *options, *values])
+
+
+def same_directory(first: str, second: str | None) -> bool:
+    try:
+        return second is not None and os.path.samefile(first, second)
+    except OSError:
+        return False
 
 
 def rendered_answers() -> dict:
@@ -171,16 +342,42 @@ def rendered_answers() -> dict:
 
 
 def template_config(answers: dict) -> dict:
-    """The template's cookiecutter.json (cookiecutter tells us where its copy of it is)."""
-    config_file = Path(answers["_repo_dir"]) / "cookiecutter.json"
-    return json.loads(config_file.read_text(encoding="utf-8"))
+    """The template's cookiecutter.json: its choices, scope catalog and rule tables.
+
+    Cookiecutter (its command, its API, pytest-cookies, replays) says where its copy of the
+    template is: _repo_dir. A replay file's context can carry stale or edited copies of the
+    tables, so they are read from there. cruft calls cookiecutter's generate_files itself,
+    with no _repo_dir, but builds the context from the template's cookiecutter.json at the
+    commit it renders and passes only the public answers: there the private tables in the
+    answers are the template's own, and the choices are those the prompts label.
+    """
+    if answers.get("_repo_dir"):
+        config_file = Path(answers["_repo_dir"]) / "cookiecutter.json"
+        return json.loads(config_file.read_text(encoding="utf-8"))
+    prompts = answers.get("__prompts__", {})
+    choices = {
+        variable: [
+            choice
+            for choice in (prompts.get(variable) or {})
+            if isinstance(prompts.get(variable), dict) and choice != "__prompt__"
+        ]
+        or [answers.get(variable)]
+        for variable in CHOICE_VARIABLES
+    }
+    return {**answers, **choices}
 
 
 def main() -> int:
     answers = rendered_answers()
-    problems = validate(answers, template_config(answers))
+    template = template_config(answers)
+    problems = validate(answers, template)
     for problem in problems:
         print(problem, file=sys.stderr)
+    if problems:
+        fixed, settled = corrected_answers(answers, template)
+        how = f" ({settled})" if settled else ""
+        print(f"With every answer corrected{how}, run:", file=sys.stderr)
+        print(f"  {corrected_command(answers, fixed)}", file=sys.stderr)
     return 1 if problems else 0
 
 

@@ -1,11 +1,14 @@
-"""Before any question: refuse an old cookiecutter, and show people the sgID scope catalog.
+"""Before any question: refuse an old cookiecutter, record the template's commit, and show
+people the sgID scope catalog.
 
-Cookiecutter runs this file as is (not rendered) from a temporary copy of the template, so it
-may adjust that copy's cookiecutter.json before the questions are asked.
+Cookiecutter runs this file as is (not rendered) from a temporary copy of the template (with
+its .git, when it is a clone), so it may adjust that copy's cookiecutter.json before the
+questions are asked. cruft never runs it: cruft records the commit itself (_commit).
 """
 
 import json
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -61,6 +64,33 @@ def point_scopes_prompt_at_catalog(config_file: Path) -> None:
         config_file.write_text(text.replace(old, new), encoding="utf-8")
 
 
+def template_commit(directory: Path) -> str | None:
+    """The commit the template was copied from, or None when it is not a git clone."""
+    if not (directory / ".git").exists():
+        return None
+    try:
+        result = subprocess.run(
+            ["git", "rev-parse", "--verify", "HEAD"],
+            cwd=directory,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):  # no git, or a stuck one
+        return None
+    commit = result.stdout.strip()
+    return commit if result.returncode == 0 and re.fullmatch(r"[0-9a-f]{40,64}", commit) else None
+
+
+def record_template_commit(config_file: Path, commit: str) -> None:
+    """Fill the empty _template_commit of the copy's cookiecutter.json (its only change)."""
+    text = config_file.read_text(encoding="utf-8")
+    old, new = '"_template_commit": ""', f'"_template_commit": {json.dumps(commit)}'
+    if text.count(old) == 1:
+        config_file.write_text(text.replace(old, new), encoding="utf-8")
+
+
 def installed_cookiecutter_version() -> str:
     # The hook runs with cookiecutter's own interpreter, so the package is importable.
     import cookiecutter
@@ -73,9 +103,12 @@ def main() -> int:
     if refusal:
         print(refusal, file=sys.stderr)
         return 1
+    config_file = Path("cookiecutter.json")
+    commit = template_commit(Path.cwd())
+    if commit:
+        record_template_commit(config_file, commit)
     # Scripted runs (no terminal) get no catalog: nobody is there to read it.
     if sys.stdin.isatty():
-        config_file = Path("cookiecutter.json")
         catalog = json.loads(config_file.read_text(encoding="utf-8"))["_scope_catalog"]
         print("\n".join(catalog_lines(catalog)) + "\n")
         point_scopes_prompt_at_catalog(config_file)
