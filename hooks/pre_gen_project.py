@@ -349,21 +349,15 @@ def template_config(answers: dict) -> dict:
     tables, so they are read from there. cruft calls cookiecutter's generate_files itself,
     with no _repo_dir, but builds the context from the template's cookiecutter.json at the
     commit it renders and passes only the public answers: there the private tables in the
-    answers are the template's own, and the choices are those the prompts label.
+    answers are the template's own; the choice lists are not, and the answers given are the
+    only choices known (so a conflict is settled by dropping scopes, never by another store).
     """
     if answers.get("_repo_dir"):
         config_file = Path(answers["_repo_dir"]) / "cookiecutter.json"
         return json.loads(config_file.read_text(encoding="utf-8"))
-    prompts = answers.get("__prompts__", {})
-    choices = {
-        variable: [
-            choice
-            for choice in (prompts.get(variable) or {})
-            if isinstance(prompts.get(variable), dict) and choice != "__prompt__"
-        ]
-        or [answers.get(variable)]
-        for variable in CHOICE_VARIABLES
-    }
+    # cookiecutter has refused any choice outside its list before cruft gets here (its
+    # generate_context checks extra context), and the lists are not in the context.
+    choices = {variable: [answers.get(variable)] for variable in CHOICE_VARIABLES}
     return {**answers, **choices}
 
 

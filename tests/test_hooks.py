@@ -4,6 +4,7 @@ import json
 import os
 import re
 import stat
+import subprocess
 import sys
 from pathlib import Path
 
@@ -250,6 +251,88 @@ def test_every_problem_is_reported_once_on_one_line(pre_gen):
     assert all(line.startswith("ERROR: ") and "\n" not in line for line in found)
 
 
+def test_a_blank_or_letterless_name_is_refused_once(pre_gen):
+    # cookiecutter.json's slug falls back to NO_SLUG for a name without letters or digits.
+    assert pre_gen.NO_SLUG in TEMPLATE["project_slug"]
+    blank = problems(pre_gen, project_name=" ", project_slug="_", package_name="_")
+    assert blank == [
+        "ERROR: project_name is empty; it names the folder and is shown on every page. "
+        'Pass e.g. project_name="sgID App"'
+    ]
+    [message] = problems(pre_gen, project_name="!!!", project_slug="_", package_name="_")
+    assert message.startswith('ERROR: project_name "!!!" has no letters or digits')
+    assert problems(pre_gen, project_name="!!!", project_slug="app", package_name="app") == []
+    assert TEMPLATE["project_name"] == pre_gen.DEFAULT_PROJECT_NAME
+
+
+def corrected(pre_gen, **overrides) -> tuple[dict, str]:
+    return pre_gen.corrected_answers(answers(**overrides), TEMPLATE)
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        {"project_name": "", "project_slug": "_", "package_name": "_"},
+        {"project_slug": "Bad Slug", "package_name": "Bad Slug"},
+        {"package_name": "class", "scopes": "myinfo.nam openid openid"},
+        {"framework": "Flask", "session_store": "memcached", "validate": "no"},
+        {"session_store": "cookie", "scopes": "openid myinfo.vehicles myinfo.childrenbirthrecords"},
+        {"scopes": ["openid"]},
+        {"scopes": "zzz"},
+    ],
+)
+def test_corrected_answers_pass(pre_gen, wrong):
+    fixed, _ = corrected(pre_gen, **wrong)
+    assert problems(pre_gen, **fixed) == []
+
+
+def test_corrected_answers_keep_the_scopes_and_change_the_store(pre_gen):
+    fixed, settled = corrected(pre_gen, session_store="cookie", scopes="openid myinfo.vehicle")
+    assert (fixed["session_store"], fixed["scopes"]) == ("database", "openid myinfo.vehicles")
+    assert settled == (
+        "session_store=database, which can hold myinfo.vehicles; "
+        "to keep session_store=cookie, drop myinfo.vehicles instead"
+    )
+
+
+def test_corrected_answers_drop_the_scopes_when_no_other_store_is_known(pre_gen):
+    template = {**TEMPLATE, "session_store": ["cookie"]}
+    wrong = answers(session_store="cookie", scopes="openid myinfo.name myinfo.vehicles")
+    fixed, settled = pre_gen.corrected_answers(wrong, template)
+    assert (fixed["session_store"], fixed["scopes"]) == ("cookie", "openid myinfo.name")
+    assert settled == "without myinfo.vehicles"
+
+
+def test_the_corrected_command_quotes_every_answer(pre_gen, monkeypatch, tmp_path):
+    monkeypatch.setenv("PWD", str(tmp_path))
+    wrong = answers(project_name="A 'quoted' $app", _template="gh:org/sgid template")
+    fixed, _ = pre_gen.corrected_answers(wrong, TEMPLATE)
+    command = pre_gen.corrected_command({**wrong, "_output_dir": str(tmp_path)}, fixed)
+    assert command.startswith("cookiecutter 'gh:org/sgid template' --no-input 'project_name=A ")
+    assert "--output-dir" not in command  # where the person ran it: not needed
+    assert command.endswith(" validate=true")
+
+
+def test_under_cruft_the_rules_come_from_crufts_own_context(pre_gen, hook_context):
+    # cruft renders with the template's cookiecutter.json at a commit, and no _repo_dir.
+    cruft = {**hook_context()["cookiecutter"], "_commit": "0" * 40, "validate": False}
+    del cruft["_repo_dir"]
+    template = pre_gen.template_config(cruft)
+    # Its choices were checked by cookiecutter's generate_context; the lists are not there.
+    assert (template["framework"], template["session_store"]) == (["flask"], ["database"])
+    assert template["_scope_catalog"] == TEMPLATE["_scope_catalog"]
+    assert pre_gen.validate(cruft, template) == []
+    assert pre_gen.validate({**cruft, "validate": True}, template) == [
+        "ERROR: validate=true cannot be used with cruft, which renders the template again on "
+        "every diff and update. Pass --extra-context '{\"validate\": false}' and install as "
+        "the generated README says"
+    ]
+    fixed, _ = pre_gen.corrected_answers({**cruft, "validate": True}, template)
+    assert pre_gen.corrected_command(cruft, fixed).startswith(
+        f"cruft create {cruft['_template']} --no-input --extra-context "
+    )
+
+
 def test_the_rendered_hook_survives_hostile_names(load_hook):
     # (Cookiecutter itself renders answers as Jinja, so "{{" cannot be part of an answer.)
     hostile = 'Ærø "Quote" \\ App \'\'\' """ \n </script> \u2028 \U0001f600'
@@ -323,6 +406,23 @@ def test_on_a_terminal_the_catalog_is_shown_and_the_prompt_points_at_it(
     assert len(once.splitlines()) == len(before.splitlines())
     pre_prompt.point_scopes_prompt_at_catalog(config)
     assert config.read_text() == once
+
+
+def test_the_commit_is_recorded_only_from_a_git_clone(pre_prompt, tmp_path):
+    config = copy_of_cookiecutter_json(tmp_path)
+    assert pre_prompt.template_commit(tmp_path) is None  # not a clone: nothing recorded
+    env = {"GIT_AUTHOR_NAME": "T", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "T"}
+    env = {**os.environ, **env, "GIT_COMMITTER_EMAIL": "t@t"}
+    for command in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "t"]):
+        subprocess.run(["git", *command], cwd=tmp_path, env=env, check=True)
+    commit = pre_prompt.template_commit(tmp_path)
+    assert commit and len(commit) == 40
+    before = config.read_text()
+    pre_prompt.record_template_commit(config, commit)
+    pre_prompt.record_template_commit(config, "f" * 40)  # filled once: a rerun changes nothing
+    after = config.read_text()
+    assert json.loads(after) == {**json.loads(before), "_template_commit": commit}
+    assert len(after.splitlines()) == len(before.splitlines())
 
 
 def test_scripted_runs_see_no_catalog(pre_prompt, tmp_path, monkeypatch, capsys):

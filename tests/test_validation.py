@@ -3,6 +3,8 @@ message and leaves nothing behind; install and test outcomes are reported as doc
 
 import json
 import os
+import shlex
+import subprocess
 import sys
 from pathlib import Path
 
@@ -115,6 +117,127 @@ def test_every_bad_answer_is_reported_at_once(run_cookiecutter, tmp_path):
     assert_nothing_generated(output_dir)
 
 
+def corrected_command(stderr: str) -> list[str]:
+    """The one command the hook prints after the errors, as its argument list."""
+    lines = stderr.splitlines()
+    [lead] = [i for i, line in enumerate(lines) if line.startswith("With every answer corrected")]
+    assert lines[lead].endswith(", run:")
+    return shlex.split(lines[lead + 1])
+
+
+def run_printed(command: list[str], cookiecutter_config: Path) -> subprocess.CompletedProcess:
+    assert command[0] == "cookiecutter"
+    return subprocess.run(
+        [sys.executable, "-m", "cookiecutter", *command[1:], "--config-file", cookiecutter_config],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_conflicting_wrong_answers_get_one_corrected_command_that_works(
+    run_cookiecutter, cookiecutter_config, template_copy, tmp_path
+):
+    # A cookie store, a list scope it cannot hold and a misspelt scope: the command keeps the
+    # scopes (corrected) and picks the first store that holds them, and says so.
+    output_dir = tmp_path / "out"
+    result = run_cookiecutter(
+        output_dir,
+        'project_name=Ærø "Quoted" App',
+        "framework=django",
+        "session_store=cookie",
+        "scopes=openid myinfo.vehicles myinfo.nam",
+        "validate=false",
+    )
+    assert result.returncode != 0
+    assert (
+        "With every answer corrected (session_store=database, which can hold myinfo.vehicles; "
+        "to keep session_store=cookie, drop myinfo.vehicles instead), run:"
+    ) in result.stderr.splitlines()
+    command = corrected_command(result.stderr)
+    assert command == [
+        "cookiecutter",
+        str(template_copy),
+        "--no-input",
+        "--output-dir",
+        str(output_dir.resolve()),
+        'project_name=Ærø "Quoted" App',
+        "project_slug=aero-quoted-app",
+        "package_name=aero_quoted_app",
+        "framework=django",
+        "session_store=database",
+        "scopes=openid myinfo.vehicles myinfo.name",
+        "validate=false",
+    ]
+    assert_nothing_generated(output_dir)
+    fixed = run_printed(command, cookiecutter_config)
+    assert fixed.returncode == 0, fixed.stderr
+    kept = json.loads((output_dir / "aero-quoted-app" / ".cookiecutter.json").read_text())
+    assert kept["cookiecutter"]["session_store"] == "database"
+
+
+@pytest.mark.parametrize(
+    ("answers", "fixed"),
+    [
+        pytest.param(
+            ["project_slug=2 Bad"],
+            ["project_slug=app-2-bad", "package_name=app_2_bad"],
+            id="slug-and-the-package-derived-from-it",
+        ),
+        pytest.param(
+            ["package_name=json", "scopes=myinfo.name myinfo.name"],
+            ["package_name=json_app", "scopes=openid myinfo.name"],
+            id="package-and-scopes",
+        ),
+    ],
+)
+def test_the_corrected_command_fixes_every_answer_and_works(
+    run_cookiecutter, cookiecutter_config, tmp_path, answers, fixed
+):
+    output_dir = tmp_path / "out"
+    result = run_cookiecutter(output_dir, *answers, "validate=false")
+    assert result.returncode != 0
+    command = corrected_command(result.stderr)
+    assert set(fixed) <= set(command)
+    assert_nothing_generated(output_dir)
+    assert run_printed(command, cookiecutter_config).returncode == 0
+    assert len(list(output_dir.iterdir())) == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        pytest.param(
+            "",
+            "ERROR: project_name is empty; it names the folder and is shown on every page. "
+            'Pass e.g. project_name="sgID App"',
+            id="empty",
+        ),
+        pytest.param(
+            "!!!",
+            'ERROR: project_name "!!!" has no letters or digits to make the folder name from. '
+            'Pass a name with some, e.g. project_name="sgID App", or a folder name, '
+            "e.g. project_slug=sgid-app",
+            id="no-letters",
+        ),
+    ],
+)
+def test_a_project_name_without_a_folder_name_gets_its_own_message(
+    run_cookiecutter, cookiecutter_config, tmp_path, name, message
+):
+    # Its slug would render empty: the output directory itself, which "already exists".
+    output_dir = tmp_path / "out"
+    output_dir.mkdir()
+    result = run_cookiecutter(output_dir, f"project_name={name}", "validate=false")
+    assert result.returncode != 0
+    assert [line for line in result.stderr.splitlines() if line.startswith("ERROR: ")] == [message]
+    assert "already exists" not in result.stderr
+    assert_nothing_generated(output_dir)
+    assert run_printed(corrected_command(result.stderr), cookiecutter_config).returncode == 0
+    assert (output_dir / "sgid-app" / ".cookiecutter.json").is_file()
+
+
 def test_an_unknown_framework_is_refused_by_cookiecutter(run_cookiecutter, tmp_path):
     # On the command line cookiecutter itself refuses a value outside a choice list.
     output_dir = tmp_path / "out"
@@ -147,8 +270,24 @@ def test_good_answers_generate_a_project(run_cookiecutter, tmp_path):
     output_dir = tmp_path / "out"
     result = run_cookiecutter(output_dir, "validate=false")
     assert result.returncode == 0, result.stderr
-    assert result.stdout == ""  # scripted runs get no catalog, and validate=false is quiet
+    assert "sgID scopes (" not in result.stdout  # scripted runs get no catalog
+    assert result.stderr == ""
     assert (output_dir / "sgid-app" / ".env").is_file()
+
+
+def test_pytest_cookies_bakes_with_the_hooks(cookies, template_copy, capfd):
+    # pytest-cookies calls cookiecutter's API with hooks on: the hooks find the template.
+    result = cookies.bake(extra_context={"validate": False}, template=str(template_copy))
+    assert result.exception is None, result.exception
+    kept = json.loads((result.project_path / ".cookiecutter.json").read_text())
+    assert kept["_template"]["source"] == str(template_copy)
+    capfd.readouterr()
+    bad = cookies.bake(extra_context={"scopes": "x"}, template=str(template_copy))
+    assert "Hook script failed" in str(bad.exception)
+    assert bad.project_path is None
+    printed = capfd.readouterr().err.splitlines()
+    assert 'ERROR: scope "x" is not in the sgID catalog. See README.md#scopes' in printed
+    assert any(line.startswith("  cookiecutter ") for line in printed)
 
 
 # --- what the post_gen hook does when installing or testing fails ---------------------------
@@ -167,6 +306,10 @@ python.write_text(
     f'#!/bin/sh\\nif [ "$2" = pytest ]; then echo "{{summary}}"; exit {{status}}; fi\\nexit 0\\n'
 )
 python.chmod(0o755)
+# The venv's own uv (the dev group's) writes requirements-dev.txt: here it does nothing.
+uv = python.parent / "uv"
+uv.write_text("#!/bin/sh\\nexit 0\\n")
+uv.chmod(0o755)
 """
 
 
@@ -238,6 +381,7 @@ def test_offline_install_with_pip_says_how_to_test_later(run_cookiecutter, tmp_p
     result = run_cookiecutter(output_dir, "validate=true", env=env, timeout=300)
     assert result.returncode == 0, result.stderr
     assert "dependencies could not be installed" in result.stderr
-    assert ".venv/bin/python -m pip install --no-deps sgid-client==0.3.0" in result.stderr
-    assert ".venv/bin/python -m pip install --no-deps -e ." in result.stderr
+    # Without uv, pip installs the dev group's uv, which locks; pip installs exactly that set.
+    assert ".venv/bin/uv lock" in result.stderr
+    assert ".venv/bin/pip install --no-deps -r requirements-dev.txt -e ." in result.stderr
     assert (output_dir / "sgid-app" / ".venv").is_dir()
