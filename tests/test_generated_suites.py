@@ -109,28 +109,6 @@ def assert_django_deploy_check_is_clean(project: Path, workdir: Path) -> None:
     assert "System check identified no issues" in result.stdout, result.stdout
 
 
-@pytest.mark.slow
-def test_the_pip_path_installs_despite_the_sdks_pins(run_cookiecutter, tmp_path):
-    # Without uv the hook uses venv + pip and must route around sgid-client's vulnerable pins.
-    env = {**os.environ, "PATH": os.pathsep.join(["/usr/bin", "/bin"])}
-    if shutil.which("uv", path=env["PATH"]):
-        pytest.skip("uv is installed in /usr/bin here, so it cannot be hidden from the hook")
-    output_dir = tmp_path / "out"
-    result = run_cookiecutter(output_dir, "validate=true", env=env, timeout=BAKE_TIMEOUT_SECONDS)
-    report = f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
-    assert result.returncode == 0, report
-    assert "with pip" in result.stdout, report
-    assert "PASS: " in result.stdout, report
-    python = output_dir / "sgid-app" / ".venv" / "bin" / "python"
-    versions = subprocess.run(
-        [python, "-m", "pip", "list", "--format=json"], capture_output=True, text=True, check=True
-    )
-    installed = {p["name"].lower(): p["version"] for p in json.loads(versions.stdout)}
-    assert installed["sgid-client"] == "0.3.0"
-    assert installed["jwcrypto"] != "1.4.2"
-    assert installed["requests"] != "2.31.0"
-
-
 # Several instances on a shared store, store and sgID outages, and a short load run, per
 # framework on each shared store; PostgreSQL also runs the whole generated suite once.
 SHARED_STORES = [
