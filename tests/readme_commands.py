@@ -26,12 +26,37 @@ HOW = [
     (r"\.venv/bin/pre-commit |pre-commit ", "test_install: pre-commit in a fresh project"),
     (r"cookiecutter --replay-file ", "test_updating: replaying the kept answers"),
     (r"cruft |git add \.cruft\.json ", "test_updating: cruft link, check, diff and update"),
+    (r"redis-server$", "test_journeys: the redis store's journey starts one, as the README says"),
+    (r"python -m \w+\.serve$", "test_journeys: the image's CMD, run from an empty folder"),
+    (
+        r"uv sync --locked$|uv run (pytest|pre-commit run)",
+        "test_install: the project's CI steps, run in a project generated without uv",
+    ),
+    (r"apt(-get)? install ", "not run: system packages, which .ci/run installs with apt-get"),
+    (
+        r"pipx? install (uv|cruft)$",
+        "not run: installs a tool into the person's own Python; the tests use the same tools "
+        "from the template's dev group",
+    ),
+    (r"pip install -e \.$", "not run: shown as what fails (the SDK's pins); test_install"),
+    (r"uv lock --upgrade$", "not run: its result depends on the day's releases"),
+    (
+        r"git init$|git init && git add \.$|python3 -m venv$|uv add …$|python -m \w+\.manage <",
+        "not a command: part of one, or a form with a placeholder, in the text",
+    ),
     (
         r"docker (build|run) ",
         "not run: no Docker engine on the test machines; test_deploy lints the Dockerfile "
         "(hadolint), and test_journeys runs its CMD from an empty folder",
     ),
 ]
+
+
+# Inline code that is a command (not a path, a variable or a value).
+INLINE_COMMAND = re.compile(
+    r"(\.venv/bin/|python3? -m |uvx? |pipx? |pre-commit |cruft |cookiecutter |git |docker "
+    r"|redis-server|TEST_DATABASE=|apt(-get)? )"
+)
 
 
 def how(command: str) -> str | None:
@@ -59,7 +84,14 @@ class Readme:
         return blocks
 
     def commands(self) -> list[str]:
-        return [command for _, commands in self.blocks() for command in commands]
+        """Every command: the code blocks' lines, then the commands quoted inline in the text."""
+        in_blocks = [command for _, commands in self.blocks() for command in commands]
+        return in_blocks + [c for c in self.inline_commands() if c not in in_blocks]
+
+    def inline_commands(self) -> list[str]:
+        prose = re.sub(r"```.*?```", "", self.text, flags=re.DOTALL)
+        spans = re.findall(r"`([^`\n]+)`", prose)
+        return list(dict.fromkeys(span for span in spans if INLINE_COMMAND.match(span)))
 
     def section(self, heading_start: str) -> list[list[str]]:
         return [

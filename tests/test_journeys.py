@@ -215,6 +215,14 @@ def readme(project) -> readme_commands.Readme:
     return readme_commands.Readme((directory / "README.md").read_text(encoding="utf-8"))
 
 
+@pytest.fixture(scope="module")
+def installed(project, readme, request) -> Path:
+    """The project after the README's first-time steps, run as written in its folder."""
+    directory, _, _ = project
+    first_time_steps(readme, directory, store_env(project, request))
+    return directory
+
+
 def store_env(project, request) -> dict[str, str]:
     _, _, store = project
     return {"REDIS_URL": request.getfixturevalue("redis_url")} if store == "redis" else {}
@@ -246,10 +254,8 @@ def test_every_readme_command_is_run_or_listed(readme):
     assert not unknown, f"README commands neither run by a test nor listed: {unknown}"
 
 
-def test_dev_command_log_in_and_out_then_ctrl_c(project, readme, request):
-    directory, _, _ = project
-    env = store_env(project, request)
-    first_time_steps(readme, directory, env)
+def test_dev_command_log_in_and_out_then_ctrl_c(project, installed, readme, request):
+    directory, env = installed, store_env(project, request)
     if project[1:] == DEFAULTS:
         # Exactly as written: the default ports, as a person's first run uses them.
         app_url, command = "http://localhost:8000", readme.dev_command()
@@ -268,9 +274,9 @@ def test_dev_command_log_in_and_out_then_ctrl_c(project, readme, request):
     assert len(requests_logged) == 1, server.output()  # one line per request
 
 
-def test_production_server_from_an_empty_folder(project, readme, request, tmp_path):
+def test_production_server_from_an_empty_folder(project, installed, readme, request, tmp_path):
     """The container's way: WORKDIR empty, the venv on PATH, the README's production settings."""
-    directory, _, _ = project
+    directory = installed
     shell(readme.command_starting("keys register"), cwd=directory)
     port = free_port()
     env = {
@@ -285,8 +291,14 @@ def test_production_server_from_an_empty_folder(project, readme, request, tmp_pa
         "HOST": "127.0.0.1",
         "PORT": str(port),
     }
+    shell(readme.command_starting("uv lock"), cwd=directory)  # the image's lock: up to date
     empty = tmp_path / "workdir"
     empty.mkdir()
+    # Django's release-step commands (deployment checks, migrations, clearing sessions), as the
+    # README shows them, where production runs them: beside the server, with its settings.
+    for command in readme.commands():
+        if re.match(r"\.venv/bin/python -m \w+\.manage ", command):
+            shell(command.removeprefix(".venv/bin/"), cwd=empty, env=env)
     # The image's CMD, run as the README's command: python -m <package>.serve
     command = readme.serve_command().removeprefix(".venv/bin/")
     server = Server(command, empty, env)
