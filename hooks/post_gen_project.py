@@ -430,12 +430,20 @@ def rendered_answers() -> dict:
     return json.loads(r"""{{ cookiecutter | tojson }}""")
 
 
+def rendered_by_cruft(answers: dict) -> bool:
+    """cruft calls cookiecutter's generate_files itself: _commit, and no _repo_dir."""
+    return bool(answers.get("_commit")) and not answers.get("_repo_dir")
+
+
 def main() -> int:
     answers = rendered_answers()
     project = Path.cwd()
     prune(project, answers["package_name"], answers["framework"], answers["session_store"])
     write_env_file(project, answers)
-    if answers["validate"]:
+    # cruft renders the template again on every diff and update, into scratch folders whose
+    # files it compares and patches into the project: installing and testing those would be
+    # slow and their .venv would be patched in. Under cruft the project is only rendered.
+    if answers["validate"] and not rendered_by_cruft(answers):
         return install_and_test(project, answers)
     print(next_steps_uninstalled(project, answers["package_name"]))
     return 0

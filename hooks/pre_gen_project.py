@@ -196,26 +196,12 @@ def validate(answers: dict, template: dict) -> list[str]:
         *check_scopes(answers["scopes"], catalog),
         *check_choices(answers, template),
         *check_combinations(answers, catalog, template["_unsupported_combinations"]),
-        *check_validate_under_cruft(answers),
     ]
 
 
 def rendered_by_cruft(answers: dict) -> bool:
     """cruft calls cookiecutter's generate_files itself: _commit, and no _repo_dir."""
     return bool(answers.get("_commit")) and not answers.get("_repo_dir")
-
-
-def check_validate_under_cruft(answers: dict) -> list[str]:
-    if answers.get("validate") is not True or not rendered_by_cruft(answers):
-        return []
-    # cruft diff and cruft update render the template again (twice for an update) into
-    # scratch folders; validate=true would install and test each of those, and the .venv
-    # they made would be compared and patched into the project.
-    return [
-        "ERROR: validate=true cannot be used with cruft, which renders the template again on "
-        "every diff and update. Pass --extra-context '{\"validate\": false}' and install "
-        "as the generated README says"
-    ]
 
 
 def reserved(template: dict) -> list[str]:

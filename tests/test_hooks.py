@@ -322,15 +322,21 @@ def test_under_cruft_the_rules_come_from_crufts_own_context(pre_gen, hook_contex
     assert (template["framework"], template["session_store"]) == (["flask"], ["database"])
     assert template["_scope_catalog"] == TEMPLATE["_scope_catalog"]
     assert pre_gen.validate(cruft, template) == []
-    assert pre_gen.validate({**cruft, "validate": True}, template) == [
-        "ERROR: validate=true cannot be used with cruft, which renders the template again on "
-        "every diff and update. Pass --extra-context '{\"validate\": false}' and install as "
-        "the generated README says"
-    ]
+    # validate=true is fine: post_gen renders without installing under cruft.
+    assert pre_gen.validate({**cruft, "validate": True}, template) == []
     fixed, _ = pre_gen.corrected_answers({**cruft, "validate": True}, template)
     assert pre_gen.corrected_command(cruft, fixed).startswith(
         f"cruft create {cruft['_template']} --no-input --extra-context "
     )
+
+
+def test_under_cruft_post_gen_renders_without_installing(load_hook):
+    # cruft renders again on every diff and update; a .venv there would be patched in.
+    post_gen = load_hook("post_gen_project", validate=True)
+    answers = {**post_gen.rendered_answers(), "_commit": "0" * 40}
+    del answers["_repo_dir"]
+    assert post_gen.rendered_by_cruft(answers)
+    assert not post_gen.rendered_by_cruft(post_gen.rendered_answers())  # cookiecutter's own
 
 
 def test_the_rendered_hook_survives_hostile_names(load_hook):
