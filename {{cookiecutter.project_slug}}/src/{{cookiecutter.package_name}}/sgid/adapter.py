@@ -48,8 +48,18 @@ CLOCK_SKEW = 60  # seconds of leeway for iat in the future
 # not responding" at once, so a slow or hanging sgID can hold at most this many of the server's
 # threads (gunicorn runs 16 per worker; FastAPI's thread pool has 40) and other pages still load.
 MAX_CALLBACKS_IN_FLIGHT = 12
-KEY_ALGS = ["RSA-OAEP-256", "A256GCM"]  # userinfo `key`, as sgID sends it
-DATA_ALGS = ["A128GCMKW", "A128GCM"]  # userinfo `data` fields
+# Userinfo JWE algorithms, key management and content encryption in one list each (jwcrypto's
+# form; the two vocabularies do not overlap). sgID sends RSA-OAEP-256/A256GCM for the `key` and
+# A128GCMKW/A128GCM for each field; MockPass sends RSA-OAEP/A128CBC-HS256 and dir/A256GCM.
+# RSA1_5, PBES2, ECDH, AES-KW without GCM and anything else are refused.
+KEY_JWE_ALGS = [
+    *("RSA-OAEP-256", "RSA-OAEP"),
+    *("A128GCM", "A192GCM", "A256GCM", "A128CBC-HS256", "A192CBC-HS384", "A256CBC-HS512"),
+]
+FIELD_JWE_ALGS = [
+    *("A128GCMKW", "A192GCMKW", "A256GCMKW", "dir"),
+    *("A128GCM", "A192GCM", "A256GCM"),
+]
 
 
 # When the current callback must be done by (time.monotonic()); per request, so safe across threads.
@@ -209,12 +219,12 @@ class SgidAdapter:
         if not isinstance(key, str) or not isinstance(data, dict):
             raise SgidError("userinfo refused: malformed key or data")
         try:
-            envelope = jwe.JWE(algs=KEY_ALGS)
+            envelope = jwe.JWE(algs=KEY_JWE_ALGS)
             envelope.deserialize(key, key=self._private_key)
             block_key = jwk.JWK.from_json(envelope.payload.decode("utf-8"))
             values = {}
             for scope, token in data.items():
-                field = jwe.JWE(algs=DATA_ALGS)
+                field = jwe.JWE(algs=FIELD_JWE_ALGS)
                 field.deserialize(token, key=block_key)
                 values[str(scope)] = field.payload.decode("utf-8")  # defect 2: UTF-8, not ASCII
         except (JWException, ValueError, TypeError, KeyError, UnicodeDecodeError):

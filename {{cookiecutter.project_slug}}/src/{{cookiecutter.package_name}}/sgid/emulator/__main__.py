@@ -113,7 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=30.0,
         metavar="N",
-        help="how long the <endpoint>.hang faults stall (default 30)",
+        help="how long the <endpoint>.hang faults stall, and the seconds between bytes of "
+        "the <endpoint>.trickle faults (default 30)",
     )
     beh.add_argument(
         "--code-ttl",

@@ -17,12 +17,29 @@ ID_TOKEN_FAULTS = (
     "id_token.extra_aud",  # aud = [client_id, "someone-else"]
     "id_token.embedded_jwk",  # signed by a stranger key that the header carries as `jwk`
     "id_token.no_kid",  # header without kid (with jwks.no_kid: sgID publishing keys without kid)
+    "id_token.future_nbf",  # nbf a day ahead
+    # A sub with percent-escapes in it, the same in userinfo. Read exactly as signed it is a
+    # valid opaque sub; percent-decoded before JSON parsing (as sgid-client does) it becomes
+    # '<sub>","sub":"someone-else' and the parser keeps the second sub.
+    "id_token.percent_sub",
 )
 USERINFO_FAULTS = (
     "userinfo.sub_mismatch",
     "userinfo.wrong_key",  # block key encrypted to an RSA key the client does not hold
     "userinfo.tampered",  # one byte of a data JWE's ciphertext flipped
     "userinfo.plain",  # data values in plain text instead of JWEs (an encryption downgrade)
+    # Hostile sizes (each stays under the 1 MB body that any client should accept):
+    "userinfo.zip_bomb_field",  # the first field zip:DEF, 100 kB inflating to 100 MB
+    "userinfo.zip_key",  # the key JWE zip:DEF, its JWK carrying a 100 MB member
+    "userinfo.huge_field",  # the first field's value is 100 kB (no compression)
+    "userinfo.many_fields",  # 2,000 extra small fields
+    "userinfo.huge_key_jwk",  # the key JWK carries a 500 kB member (no compression)
+    # Scopes: fields for scopes not requested (an NRIC, public-officer details and one named
+    # <script>...), and an answer without key and data although data scopes were requested.
+    "userinfo.extra_fields",
+    "userinfo.no_data",
+    # MockPass 4.3.4's format: key RSA-OAEP (SHA-1)/A128CBC-HS256, fields dir/A256GCM.
+    "userinfo.mockpass_algs",
 )
 TOKEN_FAULTS = ("token.no_id_token",)  # a 200 answer without id_token
 JWKS_FAULTS = (
@@ -31,7 +48,9 @@ JWKS_FAULTS = (
 )
 ENDPOINTS = ("token", "userinfo", "jwks")
 # Whole-endpoint behaviours. "hang" waits hang_seconds and then answers normally, so a small
-# hang_seconds is a slow sgID and a large one a stalled sgID.
+# hang_seconds is a slow sgID and a large one a stalled sgID. "trickle" sends the status line and
+# headers, then the body one byte every hang_seconds; "trickle_head" trickles from the first byte
+# of the status line. Either way no single read waits long, yet the answer never ends in time.
 ENDPOINT_MODES = (
     "500",
     "html",
@@ -42,6 +61,8 @@ ENDPOINT_MODES = (
     "wrong_shape",  # HTTP 200 with valid JSON of the wrong shape: {"keys": "x"}
     "redirect",  # HTTP 307 to another origin (must not be followed)
     "oversized",  # HTTP 200 with a 2 MB JSON body
+    "trickle",
+    "trickle_head",
 )
 ENDPOINT_FAULTS = tuple(f"{ep}.{mode}" for ep in ENDPOINTS for mode in ENDPOINT_MODES)
 
@@ -87,4 +108,11 @@ def apply_claim_faults(claims: dict, faults: frozenset[str]) -> dict:
         claims.pop("exp", None)
     if "id_token.extra_aud" in faults:
         claims["aud"] = [claims["aud"], "someone-else"]
+    if "id_token.future_nbf" in faults:
+        claims["nbf"] = claims["iat"] + 86400
     return claims
+
+
+def percent_sub(sub: str) -> str:
+    """The id_token.percent_sub fault's sub (also sent by userinfo, so the two agree)."""
+    return f"{sub}%22%2C%22sub%22%3A%22someone-else"

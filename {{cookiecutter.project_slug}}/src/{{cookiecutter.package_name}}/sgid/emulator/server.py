@@ -21,7 +21,7 @@ from urllib.parse import unquote_plus, urlencode, urlsplit, urlunsplit
 from ..catalog import SCOPES
 from . import pages
 from .config import Client
-from .faults import apply_claim_faults, check_faults
+from .faults import apply_claim_faults, check_faults, percent_sub
 from .personas import Persona
 from .tokens import KeyRing, b64u, encrypt_userinfo, make_id_token, pairwise_sub
 
@@ -31,6 +31,7 @@ MAX_PARAMS = 64
 PENDING_TTL = 600  # picker/consent requests expire after 10 minutes
 MAX_ENTRIES = 100_000  # per table: a flood of logins cannot exhaust memory
 COUNTED = ("authorize", "token", "userinfo", "jwks", "openid_configuration")
+MAX_TRICKLE = 600  # seconds a trickling answer may take before the emulator gives up on it
 
 _VERIFIER_RE = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
 _CHALLENGE_RE = re.compile(r"[A-Za-z0-9_-]{43}")
@@ -336,6 +337,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def _send(self, status: int, body: bytes, ctype: str, headers=()) -> None:
         self._status = status
+        if getattr(self, "_trickle", None):
+            self.close_connection = True  # a trickled answer is the connection's last
         if getattr(self, "_has_body", False) and not getattr(self, "_body_read", False):
             # An unread request body would be parsed as the next request: hang up instead.
             self.close_connection = True
@@ -352,7 +355,24 @@ class Handler(BaseHTTPRequestHandler):
         self._headers_buffer.append(b"\r\n")
         if self.command != "HEAD":
             self._headers_buffer.append(body)
-        self.flush_headers()
+        trickle = getattr(self, "_trickle", None)
+        if trickle is None:
+            self.flush_headers()
+            return
+        answer, self._headers_buffer = b"".join(self._headers_buffer), []
+        self._send_slowly(
+            answer, len(answer) - len(body) if trickle[0] == "body" else 0, trickle[1]
+        )
+
+    def _send_slowly(self, answer: bytes, at_once: int, interval: float) -> None:
+        """The trickle faults: the first at_once bytes, then one byte every interval seconds."""
+        self.wfile.write(answer[:at_once])
+        started = time.monotonic()
+        for i in range(at_once, len(answer)):
+            if time.monotonic() - started > MAX_TRICKLE:
+                return
+            time.sleep(interval)
+            self.wfile.write(answer[i : i + 1])  # raises once the client has hung up
 
     def _json(self, status: int, obj, headers=()) -> None:
         self._send(status, json.dumps(obj).encode(), "application/json", headers)
@@ -443,6 +463,7 @@ class Handler(BaseHTTPRequestHandler):
         started = time.perf_counter()
         self._status = "-"
         self._body_read = False
+        self._trickle = None  # (what, interval) while a trickle fault answers this request
         length = (self.headers.get("Content-Length") or "0").strip()
         self._has_body = bool(self.headers.get("Transfer-Encoding")) or length != "0"
         try:
@@ -521,6 +542,10 @@ class Handler(BaseHTTPRequestHandler):
             return True
         if f"{endpoint}.hang" in faults:
             time.sleep(hang)
+        if f"{endpoint}.trickle" in faults:
+            self._trickle = ("body", hang)
+        elif f"{endpoint}.trickle_head" in faults:
+            self._trickle = ("head", hang)
         return False
 
     # -- sgID endpoints ------------------------------------------------------------------------
@@ -750,6 +775,8 @@ class Handler(BaseHTTPRequestHandler):
 
         faults, _ = emu.snapshot()
         sub = pairwise_sub(grant.persona, client.client_id)
+        if "id_token.percent_sub" in faults:
+            sub = percent_sub(sub)  # userinfo answers the same sub (AccessGrant below)
         iat = int(now)
         claims = {
             "iss": emu.issuer,
@@ -803,7 +830,9 @@ class Handler(BaseHTTPRequestHandler):
         values_by_scope = {
             s: emu.settings.personas[grant.persona].data[s] for s in grant.scopes if s != "openid"
         }
-        if values_by_scope:  # openid-only: sgID omits key and data altogether
+        # openid-only: sgID omits key and data altogether (the extra_fields fault adds some anyway).
+        has_data = values_by_scope or "userinfo.extra_fields" in faults
+        if has_data and "userinfo.no_data" not in faults:
             client = emu.settings.clients[grant.client_id]
             stranger = (
                 emu.keys.stranger().private.public_key() if "userinfo.wrong_key" in faults else None

@@ -12,10 +12,14 @@ import json
 import os
 import secrets
 import threading
+import zlib
 from dataclasses import dataclass
+from functools import cache
 
 from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import padding as block_padding
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 # Fixed and public on purpose: subs must survive restarts (tests and dev sessions keep users
@@ -24,6 +28,31 @@ PAIRWISE_SALT = b"sgid-emulator pairwise sub v1"
 _OAEP = padding.OAEP(
     mgf=padding.MGF1(algorithm=hashes.SHA256()), algorithm=hashes.SHA256(), label=None
 )
+# RSA-OAEP with SHA-1, as MockPass (JOSE "RSA-OAEP") uses; OAEP does not rely on SHA-1's
+# collision resistance, so this is not the weakness S303 is about.
+_SHA1 = hashes.SHA1()  # noqa: S303
+_OAEP_SHA1 = padding.OAEP(mgf=padding.MGF1(algorithm=_SHA1), algorithm=_SHA1, label=None)
+# What the userinfo.extra_fields fault adds, for scopes the client did not request (any it did
+# request keep their real values).
+EXTRA_FIELDS = {
+    "myinfo.nric_number": "S1234567D",
+    "pocdex.public_officer_details": json.dumps(
+        [
+            {
+                "work_email": "extra.field@agency.gov.sg",
+                "agency_name": "EXTRA FIELD AGENCY",
+                "department_name": "UNREQUESTED DEPARTMENT",
+                "employment_type": "PERMANENT",
+                "employment_title": "OFFICER",
+            }
+        ]
+    ),
+    '<script>alert("extra")</script>': '<img src=x onerror=alert("extra")>',
+}
+BOMB_SIZE = 100_000_000  # inflated size of the zip faults' plaintexts (jwcrypto's cap: 100 MiB)
+HUGE_FIELD_SIZE = 100_000
+HUGE_KEY_MEMBER_SIZE = 500_000
+MANY_FIELDS = 2000
 
 
 def b64u(data: bytes) -> str:
@@ -163,25 +192,70 @@ def _gcm_parts(key: bytes, plaintext: bytes, protected: str) -> tuple[str, str, 
     return b64u(iv), b64u(sealed[:-16]), b64u(sealed[-16:])
 
 
-def jwe_rsa_oaep_256(public_key: rsa.RSAPublicKey, plaintext: bytes) -> str:
-    """JWE compact {"alg":"RSA-OAEP-256","enc":"A256GCM"} to the client's RSA key."""
+def jwe_rsa_oaep_256(public_key: rsa.RSAPublicKey, plaintext: bytes, deflated: bool = False) -> str:
+    """JWE compact {"alg":"RSA-OAEP-256","enc":"A256GCM"} to the client's RSA key.
+
+    deflated: the plaintext is already raw DEFLATE data, and the header says "zip":"DEF".
+    """
     cek = os.urandom(32)
     encrypted_key = public_key.encrypt(cek, _OAEP)
-    protected = b64u_json({"alg": "RSA-OAEP-256", "enc": "A256GCM"})
+    header = {"alg": "RSA-OAEP-256", "enc": "A256GCM", **({"zip": "DEF"} if deflated else {})}
+    protected = b64u_json(header)
     iv, ciphertext, tag = _gcm_parts(cek, plaintext, protected)
     return f"{protected}.{b64u(encrypted_key)}.{iv}.{ciphertext}.{tag}"
 
 
-def jwe_a128gcmkw(block_key: bytes, plaintext: bytes) -> str:
+def jwe_a128gcmkw(block_key: bytes, plaintext: bytes, deflated: bool = False) -> str:
     """JWE compact {"alg":"A128GCMKW","enc":"A128GCM"}: a fresh CEK wrapped with the block key."""
     cek = os.urandom(16)
     kw_iv = os.urandom(12)
     wrapped = AESGCM(block_key).encrypt(kw_iv, cek, None)
-    protected = b64u_json(
-        {"alg": "A128GCMKW", "enc": "A128GCM", "iv": b64u(kw_iv), "tag": b64u(wrapped[-16:])}
-    )
+    header = {"alg": "A128GCMKW", "enc": "A128GCM", "iv": b64u(kw_iv), "tag": b64u(wrapped[-16:])}
+    if deflated:
+        header["zip"] = "DEF"
+    protected = b64u_json(header)
     iv, ciphertext, tag = _gcm_parts(cek, plaintext, protected)
     return f"{protected}.{b64u(wrapped[:-16])}.{iv}.{ciphertext}.{tag}"
+
+
+def jwe_rsa_oaep_a128cbc_hs256(public_key: rsa.RSAPublicKey, plaintext: bytes) -> str:
+    """JWE compact {"alg":"RSA-OAEP","enc":"A128CBC-HS256"}, as MockPass wraps the block key."""
+    cek = os.urandom(32)  # RFC 7518 5.2.3: MAC key, then AES-128 key
+    encrypted_key = public_key.encrypt(cek, _OAEP_SHA1)
+    protected = b64u_json({"alg": "RSA-OAEP", "enc": "A128CBC-HS256"})
+    iv = os.urandom(16)
+    padder = block_padding.PKCS7(128).padder()
+    padded = padder.update(plaintext) + padder.finalize()
+    encryptor = Cipher(algorithms.AES(cek[16:]), modes.CBC(iv)).encryptor()
+    ciphertext = encryptor.update(padded) + encryptor.finalize()
+    aad = protected.encode("ascii")
+    mac_input = aad + iv + ciphertext + (len(aad) * 8).to_bytes(8, "big")
+    tag = hmac.new(cek[:16], mac_input, hashlib.sha256).digest()[:16]
+    return f"{protected}.{b64u(encrypted_key)}.{b64u(iv)}.{b64u(ciphertext)}.{b64u(tag)}"
+
+
+def jwe_dir_a256gcm(block_key: bytes, plaintext: bytes, kid: str) -> str:
+    """JWE compact {"alg":"dir","enc":"A256GCM"}: the block key is the CEK (MockPass's fields)."""
+    protected = b64u_json({"alg": "dir", "enc": "A256GCM", "kid": kid})
+    iv, ciphertext, tag = _gcm_parts(block_key, plaintext, protected)
+    return f"{protected}..{iv}.{ciphertext}.{tag}"
+
+
+def _deflate(prefix: bytes, size: int, suffix: bytes) -> bytes:
+    """Raw DEFLATE of prefix + b"A" * size + suffix, built a megabyte at a time."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    chunk = b"A" * 1_000_000
+    out = [compressor.compress(prefix)]
+    for _ in range(size // len(chunk)):
+        out.append(compressor.compress(chunk))
+    out.append(compressor.compress(b"A" * (size % len(chunk)) + suffix))
+    out.append(compressor.flush())
+    return b"".join(out)
+
+
+@cache
+def _field_bomb() -> bytes:
+    return _deflate(b"", BOMB_SIZE, b"")  # about 100 kB; made once
 
 
 def _flip_ciphertext_byte(compact: str) -> str:
@@ -199,11 +273,33 @@ def encrypt_userinfo(
     stranger_key: rsa.RSAPublicKey | None = None,
 ) -> tuple[str, dict[str, str]]:
     """Return (key, data) in sgID's format: a block key for the client, one JWE per scope."""
-    block_key = os.urandom(16)
-    block_jwk = json.dumps({"kty": "oct", "alg": "A128GCM", "k": b64u(block_key)}).encode()
+    values = dict(values)
+    if "userinfo.extra_fields" in faults:
+        values.update({name: v for name, v in EXTRA_FIELDS.items() if name not in values})
+    if "userinfo.huge_field" in faults and values:
+        values[next(iter(values))] = "A" * HUGE_FIELD_SIZE
     target = stranger_key if ("userinfo.wrong_key" in faults and stranger_key) else client_key
-    key = jwe_rsa_oaep_256(target, block_jwk)
-    data = {scope: jwe_a128gcmkw(block_key, value.encode()) for scope, value in values.items()}
+    if "userinfo.mockpass_algs" in faults:
+        block_key, kid = os.urandom(32), b64u(os.urandom(32))
+        block_jwk = {"kty": "oct", "kid": kid, "alg": "A256GCM", "k": b64u(block_key)}
+        key = jwe_rsa_oaep_a128cbc_hs256(target, json.dumps(block_jwk).encode())
+        data = {scope: jwe_dir_a256gcm(block_key, v.encode(), kid) for scope, v in values.items()}
+    else:
+        block_key = os.urandom(16)
+        block_jwk = {"kty": "oct", "alg": "A128GCM", "k": b64u(block_key)}
+        if "userinfo.huge_key_jwk" in faults:
+            block_jwk["pad"] = "A" * HUGE_KEY_MEMBER_SIZE
+        if "userinfo.zip_key" in faults:
+            start = json.dumps(block_jwk)[:-1] + ', "pad": "'
+            key = jwe_rsa_oaep_256(target, _deflate(start.encode(), BOMB_SIZE, b'"}'), True)
+        else:
+            key = jwe_rsa_oaep_256(target, json.dumps(block_jwk).encode())
+        data = {scope: jwe_a128gcmkw(block_key, v.encode()) for scope, v in values.items()}
+        if "userinfo.zip_bomb_field" in faults and data:
+            data[next(iter(data))] = jwe_a128gcmkw(block_key, _field_bomb(), deflated=True)
+    if "userinfo.many_fields" in faults:
+        small = jwe_a128gcmkw(block_key[:16], b"x")
+        data.update({f"extra.field_{i:04d}": small for i in range(MANY_FIELDS)})
     if "userinfo.plain" in faults:
         data = dict(values)
     if "userinfo.tampered" in faults and data:
