@@ -32,6 +32,11 @@ HOW = [
         r"uv sync --locked$|uv run (pytest|pre-commit run)",
         "test_install: the project's CI steps, run in a project generated without uv",
     ),
+    (
+        r"npm install --prefix \S+ @opengovsg/mockpass@|MOCKPASS_NRIC=|SGID_PRIVATE_KEY_FILE=\S+"
+        r"/mockpass/static/certs/key\.pem ",
+        "test_mockpass: MockPass and the app as written, on free ports (npm installs into a cache)",
+    ),
     (r"apt(-get)? install ", "not run: system packages, which .ci/run installs with apt-get"),
     (
         r"pipx? install (uv|cruft)$",

@@ -1,0 +1,238 @@
+"""Slow: a baked app of every framework logs in, unchanged, against MockPass 4.3.4, the
+Singpass and sgID mock many government teams test with (`@opengovsg/mockpass` on npm), by the
+generated README's "Against MockPass" commands.
+
+MockPass serves sgID v2 at `/v2/oauth/{authorize,token,userinfo}` and `/v2/.well-known/*`, and
+its issuer is `http://<the Host it was called by>/v2`: exactly the app's "SGID_HOSTNAME + /v2",
+and its default port, 5156, is the emulator's, so the project's .env already points at it. It
+accepts any client id, secret and redirect URI, checks no PKCE, and encrypts userinfo to the RP
+key in its package, `static/certs/key.pem` (RSA-OAEP / A128CBC-HS256 for the key, dir / A256GCM
+for the fields). Without SHOW_LOGIN_PAGE it logs in MOCKPASS_NRIC at once (a redirect straight
+back to the app); its login page picks a person by script, which plain HTTP cannot follow.
+
+The app runs under its production server (`python -m <package>.serve`) with the .env's
+APP_ENV=development: the dev command would start the built-in emulator on MockPass's port.
+
+Run with: uv run pytest tests/test_mockpass.py -m slow
+"""
+
+import fcntl
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import readme_commands
+import requests
+from person import Person
+
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent
+FRAMEWORKS = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text(encoding="utf-8"))[
+    "framework"
+]
+MOCKPASS_VERSION = "4.3.4"
+SCOPES = "openid myinfo.name myinfo.email"
+START_SECONDS = 60
+# The machine's environment without anything the app, MockPass or this run's virtualenv reads.
+OWN_VARIABLES = re.compile(
+    r"(APP_ENV|SECRET_KEY|SGID_\w+|DATABASE_URL|REDIS_URL|HOST|PORT|EMULATOR_PORT"
+    r"|WEB_CONCURRENCY|TRUSTED_PROXIES|ALLOWED_HOSTS|SESSION_\w+|LOGIN_TTL_SECONDS"
+    r"|MOCKPASS_\w+|SHOW_LOGIN_PAGE|SERVICE_PROVIDER_\w+|ENCRYPT_MYINFO"
+    r"|VIRTUAL_ENV|PYTHONPATH|PYTHONHOME|UV_PROJECT_ENVIRONMENT|PYTEST_\w+)"
+)
+BASE_ENV = {name: value for name, value in os.environ.items() if not OWN_VARIABLES.fullmatch(name)}
+BASE_ENV["PATH"] = os.pathsep.join(
+    entry for entry in BASE_ENV["PATH"].split(os.pathsep) if entry != str(Path(sys.prefix, "bin"))
+)
+
+pytestmark = pytest.mark.slow
+
+
+def missing(message: str) -> None:
+    """Skip locally when something the test needs is missing; under CI, fail."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """A server in its own process group, its output in a log file."""
+
+    def __init__(self, command: str, cwd: Path, env: dict[str, str], log: Path):
+        self.log = log
+        with log.open("w") as output:
+            self.process = subprocess.Popen(
+                ["bash", "-c", command],
+                cwd=cwd,
+                env={**BASE_ENV, **env},
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self.name = f"`{command}`"
+
+    def wait_for(self, url: str) -> None:
+        deadline = time.monotonic() + START_SECONDS
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, f"{self.name} stopped:\n{self.output()}"
+            try:
+                if requests.get(url, timeout=5).status_code < 500:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)
+        raise AssertionError(f"{self.name} did not answer {url}:\n{self.output()}")
+
+    def stop(self) -> None:
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=20)
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")[-5000:]
+
+
+@pytest.fixture(scope="session")
+def mockpass_package() -> Path:
+    """MockPass installed with npm once into a cache folder kept between runs."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if not node or not npm:
+        missing("node and npm are not on PATH (apt-get install nodejs npm); MockPass needs them")
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sgid-template"
+    folder = cache / f"mockpass-{MOCKPASS_VERSION}"
+    package = folder / "node_modules" / "@opengovsg" / "mockpass"
+    complete = folder / ".installed"  # written last: an interrupted install is done again
+    cache.mkdir(parents=True, exist_ok=True)
+    with (cache / f"mockpass-{MOCKPASS_VERSION}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # parallel workers install it once
+        if not complete.exists() or installed_version(package) != MOCKPASS_VERSION:
+            shutil.rmtree(folder, ignore_errors=True)
+            done = subprocess.run(
+                [npm, "install", "--prefix", str(folder), "--no-audit", "--no-fund"]
+                + ["--ignore-scripts", f"@opengovsg/mockpass@{MOCKPASS_VERSION}"],
+                capture_output=True,
+                text=True,
+                timeout=600,
+                check=False,
+            )
+            if done.returncode != 0:
+                missing(
+                    f"npm could not install MockPass:\n{done.stdout[-2000:]}{done.stderr[-2000:]}"
+                )
+            complete.touch()
+    assert installed_version(package) == MOCKPASS_VERSION, package
+    return package
+
+
+def installed_version(package: Path) -> str | None:
+    try:
+        manifest = json.loads((package / "package.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return manifest.get("version") if (package / "index.js").is_file() else None
+
+
+def persona(mockpass_package: Path, nric: str) -> dict[str, str]:
+    """What MockPass sends for this NRIC: its own MyInfo test data."""
+    data = json.loads((mockpass_package / "static" / "myinfo" / "v3.json").read_text("utf-8"))
+    person = data["personas"][nric]
+    return {"name": person["name"]["value"], "email": person["email"]["value"]}
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_the_readme_logs_in_against_mockpass(
+    framework, mockpass_package, run_cookiecutter, tmp_path
+):
+    """The generated README's "Against MockPass" commands, as written but on free ports: the
+    npm install is the cached one, MockPass runs from the project folder, the app under serve."""
+    started = time.monotonic()
+    if not shutil.which("uv"):
+        missing("uv is not on PATH")
+    output_dir = tmp_path / "out"
+    baked = run_cookiecutter(output_dir, f"framework={framework}", "validate=false")
+    assert baked.returncode == 0, baked.stdout + baked.stderr
+    project = output_dir / "sgid-app"
+    subprocess.run(
+        ["uv", "sync", "-q", "--compile-bytecode"],
+        cwd=project,
+        env=BASE_ENV,
+        check=True,
+        timeout=900,
+    )
+    readme = readme_commands.Readme((project / "README.md").read_text(encoding="utf-8"))
+    [commands] = readme.section("Against MockPass")
+    install, run_mockpass, run_app = commands
+    # The install, with the cached package in the folder it names.
+    prefix = re.fullmatch(
+        rf"npm install --prefix (\S+) @opengovsg/mockpass@{MOCKPASS_VERSION}", install
+    )
+    assert prefix, install
+    (project / prefix[1]).symlink_to(mockpass_package.parents[2], target_is_directory=True)
+    nric = re.match(r"MOCKPASS_NRIC=(\S+) ", run_mockpass)[1]
+
+    mockpass_port, port = free_port(), free_port()
+    mockpass_url, app_url = f"http://localhost:{mockpass_port}", f"http://localhost:{port}"
+    mockpass = Server(
+        run_mockpass, project, {"MOCKPASS_PORT": str(mockpass_port)}, tmp_path / "mockpass.log"
+    )
+    app = Server(
+        run_app,
+        project,
+        {
+            # The ports move (the rest is the README's command and the project's .env); more
+            # scopes than the default, and one worker on a small machine.
+            "SGID_HOSTNAME": mockpass_url,
+            "PORT": str(port),
+            "SGID_REDIRECT_URI": f"{app_url}/callback",
+            "SGID_SCOPES": SCOPES,
+            "WEB_CONCURRENCY": "1",
+        },
+        tmp_path / "app.log",
+    )
+    try:
+        mockpass.wait_for(f"{mockpass_url}/v2/.well-known/openid-configuration")
+        configuration = requests.get(
+            f"{mockpass_url}/v2/.well-known/openid-configuration", timeout=5
+        )
+        assert configuration.json()["issuer"] == f"{mockpass_url}/v2"  # SGID_HOSTNAME + "/v2"
+        app.wait_for(f"{app_url}/")
+        expected = persona(mockpass_package, nric)
+        person = Person(f"{app_url}/")
+        try:
+            # The app's link, MockPass's authorize (straight back), the callback, the profile.
+            person.click_link("Log in with Singpass")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\n{app.output()}\n{mockpass.output()}") from None
+        assert person.page.url.startswith(app_url), person.page.url
+        assert "Log out" in person.text, person.text[:3000]
+        assert expected["name"] in person.text, person.text[:3000]
+        assert expected["email"] in person.text, person.text[:3000]
+        assert "Redirecting login from " in mockpass.output(), mockpass.output()
+        person.press("Log out")
+        assert "You have logged out" in person.text, person.text[:2000]
+        assert "Log out" not in person.text
+    finally:
+        app.stop()
+        mockpass.stop()
+    print(
+        f"{framework}: baked, installed and logged in against MockPass in "
+        f"{time.monotonic() - started:.1f} s"
+    )
