@@ -7,9 +7,11 @@ emulator as its own process, and tests talk to both over HTTP like a browser wou
 import contextlib
 import json
 import os
+import random
 import secrets
 import signal
 import socket
+import string
 import subprocess
 import sys
 import time
@@ -107,6 +109,25 @@ def personas() -> dict[str, dict]:
     return {p["id"]: p for p in raw}
 
 
+# Personas the emulator has only in the tests, beside the built-in ones: names and addresses far
+# longer than any real one, so a session cannot fit the cookie store's 4 kB cookie
+# (test_session_size.py). "wordy" hardly compresses; "repetitive" shrinks to almost nothing.
+WORDS = random.Random(0)  # noqa: S311 (made-up words, not secrets)
+LARGE_VALUES = {
+    "wordy": " ".join("".join(WORDS.choices(string.ascii_lowercase, k=7)) for _ in range(750)),
+    "repetitive": "Blk 1 Tan Tock Seng Avenue " * 700,
+}
+
+
+def large_personas() -> list[dict]:
+    base = personas()[DEFAULT_PERSONA]
+    scopes = ("myinfo.name", "myinfo.registered_address")
+    return [
+        {**base, "id": pid, "data": {**base["data"], **dict.fromkeys(scopes, value)}}
+        for pid, value in LARGE_VALUES.items()
+    ]
+
+
 @pytest.fixture(scope="session")
 def workdir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("contract")
@@ -157,6 +178,8 @@ def emulator(workdir, key_files, app_port, extra_app_ports):
     redirect_uris = []
     for p in [app_port, *extra_app_ports.values()]:
         redirect_uris += ["--redirect-uri", f"http://127.0.0.1:{p}/callback"]
+    personas_file = workdir / "personas.json"
+    personas_file.write_text(json.dumps([*personas().values(), *large_personas()]), "utf-8")
     process = spawn(
         [
             sys.executable,
@@ -171,6 +194,8 @@ def emulator(workdir, key_files, app_port, extra_app_ports):
             *redirect_uris,
             "--client-public-key",
             str(key_files[1]),
+            "--personas",
+            str(personas_file),
             "--auto-approve",
             DEFAULT_PERSONA,
         ],

@@ -54,6 +54,16 @@ CALLBACK_ERRORS = {
         "Singpass is not responding",
         "We could not reach the login service in time. Please try again in a few minutes.",
     ),
+    # Only the cookie store: its whole session lives in one cookie, which browsers cap at 4 kB.
+    "too_large": ErrorPage(
+        500,
+        "Your information is too large for this app",
+        "Singpass confirmed who you are, but the information you agreed to share is too large "
+        "for this app to keep in its session cookie (browsers keep about 4 kB per cookie), so "
+        "you are not logged in. Trying again will not help. The app's team can fix this by "
+        "keeping sessions in a database or Redis, which have no such limit.",
+        retry_login=False,
+    ),
     "csrf": ErrorPage(
         400,
         "Your session has expired",

@@ -80,7 +80,7 @@ def test_two_tabs_logging_in_at_once_both_work(flow, browser):
 
 
 def test_abandoned_logins_do_not_pile_up(flow, browser):
-    """30 logins started and left; the last one still works and the cookie stays small."""
+    """30 logins started and left; the last one still works and the cookies stay small."""
     for _ in range(29):
         response = browser.get(f"{flow.app_url}/login", allow_redirects=False)
         assert len(response.headers.get("Set-Cookie", "")) < 4096
@@ -89,16 +89,23 @@ def test_abandoned_logins_do_not_pile_up(flow, browser):
 
 
 def test_session_id_changes_at_login(flow, browser):
-    callback_url = flow.authorize(browser, flow.start(browser))
-    before = browser.cookies.get("session")
-    assert before, "the login attempt must live in a session cookie"
-    assert browser.get(callback_url, allow_redirects=False).status_code == 303
-    after = browser.cookies.get("session")
-    assert after and after != before
-    # The pre-login id is worth nothing afterwards.
-    stale = requests.Session()
-    stale.cookies.set("session", before)
-    assert not flow.is_logged_in(stale)
+    """Session fixation: an id planted before login (the attacker's own session) gets nothing.
+
+    Starting a login creates no session, so the id to plant is one the attacker logged in to.
+    """
+    attacker = requests.Session()
+    assert flow.log_in(attacker, "jose").status_code == 303
+    planted = attacker.cookies.get("session")
+    browser.cookies.set("session", planted)
+    response = flow.log_in(browser, "priya")
+    assert response.status_code == 303
+    assert response.cookies.get("session") not in (None, planted)
+    name = PERSONAS["priya"]["data"]["myinfo.name"]
+    assert name not in html.unescape(attacker.get(f"{flow.app_url}/").text)
+    if SESSION_STORE != "cookie":  # the server forgot the old id (a cookie cannot be revoked)
+        stale = requests.Session()
+        stale.cookies.set("session", planted)
+        assert not flow.is_logged_in(stale)
 
 
 def test_logout_needs_post_and_a_csrf_token(flow, browser):

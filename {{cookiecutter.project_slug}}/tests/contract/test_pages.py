@@ -86,10 +86,14 @@ def test_not_found_is_friendly(app_url):
 
 
 def test_session_cookie_attributes(flow, browser):
-    response = browser.get(f"{flow.app_url}/login", allow_redirects=False)
-    cookie = response.headers["Set-Cookie"]
-    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/" in cookie
-    assert "Domain=" not in cookie
+    """The login cookie (set by /login) and the session cookie (set at login) alike."""
+    callback = flow.authorize(browser, flow.start(browser))
+    response = browser.get(callback, allow_redirects=False)
+    cookies = {h.split("=", 1)[0]: h for h in response.raw.headers.getlist("Set-Cookie")}
+    for name in ("session", "sgid_login"):
+        cookie = cookies[name]
+        assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/" in cookie
+        assert "Domain=" not in cookie
 
 
 def test_healthz(app_url):

@@ -30,16 +30,15 @@ def cookie_header(value: str) -> bytes:
     return b"Cookie: " + COOKIE.encode() + b"=" + value.encode("utf-8")
 
 
-def test_attacker_chosen_session_id_is_ignored(app_url):
+def test_attacker_chosen_session_id_is_ignored(flow, browser):
     chosen = "attacker-chosen-id-0123456789"
-    response = requests.get(
-        f"{app_url}/login",
-        headers={"Cookie": f"{COOKIE}={chosen}"},
-        allow_redirects=False,
-        timeout=10,
-    )
-    assert response.status_code == 302
+    browser.cookies.set(COOKIE, chosen)
+    response = flow.log_in(browser)
+    assert response.status_code == 303
     assert response.cookies.get(COOKIE) not in (None, "", chosen)
+    planted = requests.Session()
+    planted.cookies.set(COOKIE, chosen)
+    assert not flow.is_logged_in(planted)
 
 
 @pytest.mark.parametrize("value", HOSTILE_IDS, ids=range(len(HOSTILE_IDS)))

@@ -1,20 +1,23 @@
-"""One login attempt, from "Log in" to the callback, bound to the browser's session.
+"""One login attempt, from "Log in" to the callback, bound to the browser by a cookie.
 
-Works on any dict-like session, so every web framework shares it. Each attempt is keyed by
-its own random `state`, so two tabs logging in at once both work; an attempt is used once
-and lives at most adapter.login_ttl seconds (10 minutes; LOGIN_TTL_SECONDS may lower it).
+Works with any web framework. The logins in progress live in a short-lived encrypted cookie of
+their own (LoginCookie), not in the session: starting a login writes nothing on the server, so
+nobody can grow the session store by sending requests, and the store only ever holds people who
+logged in. Each attempt is keyed by its own random `state`, so two tabs logging in at once both
+work; an attempt is used once and lives at most adapter.login_ttl seconds (10 minutes;
+LOGIN_TTL_SECONDS may lower it), as does the cookie.
 """
 
 import time
-from collections.abc import MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 
+from ..sealed_cookies import CookieTooLarge, Sealer
 from .adapter import Identity, SgidAdapter, SgidError
 from .redirects import safe_return_path
 
-MAX_PENDING = 5  # abandoned attempts kept per session; the oldest is dropped first
+MAX_PENDING = 5  # abandoned attempts kept per browser; the oldest is dropped first
 MAX_PARAM_LENGTH = 2048  # callback parameters are short; anything longer is hostile
-PENDING_KEY = "sgid_logins"
 USER_KEY = "user"
 TOUCH_EVERY = 60  # seconds between last-seen updates, to spare the session store writes
 
@@ -24,7 +27,8 @@ class CallbackError(Exception):
 
     def __init__(self, kind: str, reason: str):
         super().__init__(reason)
-        self.kind = kind  # invalid | expired | denied | failed | refused | unavailable
+        # invalid | expired | denied | failed | refused | unavailable | too_large
+        self.kind = kind
         self.reason = reason  # safe to log: never a code, token or personal data
 
 
@@ -35,17 +39,14 @@ class Callback:
     error: str | None
 
 
-def begin(session: MutableMapping, adapter: SgidAdapter, return_to: str | None) -> str:
-    """Start a login: remember it in the session and return sgID's authorization URL."""
+def begin(pending: MutableMapping, adapter: SgidAdapter, return_to: str | None) -> str:
+    """Start a login: add it to `pending` (LoginCookie.read) and return sgID's authorization URL."""
     start = adapter.start_login()
     now = time.time()
-    pending = {
-        state: attempt
-        for state, attempt in _pending(session).items()
-        if now - attempt.get("started", 0) < adapter.login_ttl
-    }
+    for state in [s for s, a in pending.items() if now - a.get("started", 0) >= adapter.login_ttl]:
+        del pending[state]
     while len(pending) >= MAX_PENDING:
-        pending.pop(min(pending, key=lambda s: pending[s].get("started", 0)))
+        del pending[_oldest(pending)]
     pending[start.state] = {
         "nonce": start.nonce,
         "verifier": start.code_verifier,
@@ -53,7 +54,6 @@ def begin(session: MutableMapping, adapter: SgidAdapter, return_to: str | None) 
         "issuer": adapter.issuer,
         "started": now,
     }
-    session[PENDING_KEY] = pending
     return start.url
 
 
@@ -77,19 +77,18 @@ def parse_callback(params: list[tuple[str, str]]) -> Callback:
 
 
 def complete(
-    session: MutableMapping, adapter: SgidAdapter, callback: Callback
+    pending: MutableMapping, adapter: SgidAdapter, callback: Callback
 ) -> tuple[Identity, str]:
     """Finish the login the callback belongs to; return who logged in and where to go next.
 
-    The attempt is removed from the session before sgID is called, so a replayed callback
-    finds nothing and a code is never exchanged twice.
+    The attempt is removed from `pending` before sgID is called, and the caller writes the
+    cookie back whatever happens, so a replayed callback finds nothing and this browser never
+    has a code exchanged twice. (A copy of the cookie from before the callback still holds the
+    attempt: sgID's codes are single use, and the attempt ends with the login TTL.)
     """
-    pending = _pending(session)
     attempt = pending.pop(callback.state, None)
     if attempt is None:
-        # Nothing is written: a stray callback must not create a session.
-        raise CallbackError("expired", "no login attempt with this state in this session")
-    session[PENDING_KEY] = pending
+        raise CallbackError("expired", "no login attempt with this state in this browser")
     if time.time() - attempt.get("started", 0) >= adapter.login_ttl:
         raise CallbackError("expired", "login attempt older than the login TTL")
     if attempt.get("issuer") != adapter.issuer:
@@ -106,28 +105,23 @@ def complete(
     return identity, attempt.get("return_to", "/")
 
 
-def sign_in(session: MutableMapping, identity: Identity) -> None:
+def sign_in(
+    session: MutableMapping,
+    identity: Identity,
+    fits: Callable[[MutableMapping], bool] = lambda session: True,
+) -> None:
     """Replace whatever the session held with the logged-in user (the caller rotates its id).
 
-    Other logins still pending (another tab) are kept, so they can finish too.
+    `fits` says whether the store can keep the session: the cookie store's cookie holds about
+    4 kB, and a session that cannot be kept must end on a page saying so, not in a silent
+    non-login or a server error.
     """
-    pending = _pending(session)
     session.clear()
     now = time.time()
     session[USER_KEY] = {"sub": identity.sub, "data": identity.data, "since": now, "seen": now}
-    if pending:
-        session[PENDING_KEY] = pending
-
-
-def store_seconds(session: MutableMapping, login_ttl: float, session_seconds: float) -> float:
-    """How long the session store should keep this session after this request.
-
-    Until someone logs in, a session holds only logins in progress: it is kept as long as a
-    login may take, so abandoned logins (and clients that only open /login) leave nothing behind.
-    """
-    if isinstance(session.get(USER_KEY), dict):
-        return session_seconds
-    return min(login_ttl, session_seconds)
+    if not fits(session):
+        session.clear()
+        raise CallbackError("too_large", "the session would not fit in the session cookie")
 
 
 def current_user(session: MutableMapping, idle_seconds: int, max_seconds: int) -> dict | None:
@@ -144,6 +138,50 @@ def current_user(session: MutableMapping, idle_seconds: int, max_seconds: int) -
     return user
 
 
-def _pending(session: MutableMapping) -> dict:
-    value = session.get(PENDING_KEY)
-    return dict(value) if isinstance(value, dict) else {}
+def _oldest(pending: Mapping) -> str:
+    return min(pending, key=lambda state: pending[state].get("started", 0))
+
+
+class LoginCookie:
+    """The logins in progress in this browser, sealed in a cookie that lives as long as a login.
+
+    HttpOnly; SameSite=Lax, since sgID's redirect back is a top-level cross-site GET that must
+    carry it; in production Secure and __Host- prefixed (host-only, Path=/), like the session
+    cookie. Not compressed: the return path in it is chosen by whoever made the login link.
+    """
+
+    def __init__(self, secret_key: str, login_ttl: int, production: bool):
+        self.name = "__Host-sgid_login" if production else "sgid_login"
+        self._ttl = login_ttl
+        self._secure = production
+        self._sealer = Sealer(secret_key, "login-cookie-v1", login_ttl)
+
+    @classmethod
+    def from_settings(cls, settings) -> "LoginCookie":
+        return cls(settings.secret_key, settings.login_ttl, settings.production)
+
+    def read(self, cookies: Mapping[str, str]) -> dict:
+        """The attempts in the request's cookie: {} if it is missing, tampered or expired."""
+        data = self._sealer.unseal(cookies.get(self.name)) or {}
+        return {state: attempt for state, attempt in data.items() if isinstance(attempt, dict)}
+
+    def write(self, response, pending: MutableMapping) -> None:
+        """Set the cookie on a Flask, Starlette or Django response; expire it if none is left.
+
+        Should the return paths make it too large, the oldest attempts are dropped.
+        """
+        value = ""
+        while pending and not value:
+            try:
+                value = self._sealer.seal(dict(pending))
+            except CookieTooLarge:
+                del pending[_oldest(pending)]
+        response.set_cookie(
+            self.name,
+            value,
+            max_age=self._ttl if value else 0,
+            path="/",
+            secure=self._secure,
+            httponly=True,
+            samesite="Lax",
+        )

@@ -4,8 +4,10 @@ cookie, refusals and error pages as FastAPI produces them."""
 import asyncio
 import dataclasses
 import socket
+from urllib.parse import urlsplit
 
 import pytest
+import requests
 from fastapi.testclient import TestClient
 
 from {{ cookiecutter.package_name }}.config import ConfigError, load_settings
@@ -42,22 +44,32 @@ def test_no_api_schema_or_docs_pages(client):
         assert client.get(path).status_code == 404
 
 
-def test_session_cookie_in_development(client):
-    cookie = client.get("/login").headers["set-cookie"]
-    assert cookie.startswith("session=")
+def log_in(client: TestClient) -> list[str]:
+    """A whole login, in process, through the emulator; the callback's Set-Cookie headers."""
+    authorize_url = client.get("/login").headers["location"]
+    callback = requests.get(authorize_url, allow_redirects=False, timeout=10).headers["location"]
+    response = client.get(f"/callback?{urlsplit(callback).query}")
+    assert response.status_code == 303
+    return response.headers.get_list("set-cookie")
+
+
+def test_cookies_in_development(client):
+    assert client.get("/login").headers["set-cookie"].startswith("sgid_login=")
+    (cookie,) = [c for c in log_in(client) if c.startswith("session=")]
     assert "; Path=/;" in cookie and "; HttpOnly" in cookie and "; SameSite=Lax" in cookie
     assert "Secure" not in cookie  # plain http on localhost
 
 
-def test_session_cookie_in_production(settings):
-    # The production gate refuses the test settings; only the cookie is under test here.
+def test_cookies_in_production(settings):
+    # The production gate refuses the test settings; only the cookies are under test here.
     production = dataclasses.replace(settings, app_env="production")
     with TestClient(
         create_app(production), base_url="https://testserver", follow_redirects=False
     ) as client:
         response = client.get("/login")
-    cookie = response.headers["set-cookie"]
-    assert cookie.startswith("__Host-session=")
+        assert response.headers["set-cookie"].startswith("__Host-sgid_login=")
+        cookies = log_in(client)
+    (cookie,) = [c for c in cookies if c.startswith("__Host-session=")]
     assert "; Secure" in cookie and "; Path=/;" in cookie and "Domain" not in cookie
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
 
@@ -69,7 +81,7 @@ def test_anonymous_pages_set_no_cookie(client):
 
 def test_a_planted_session_id_is_never_adopted(client):
     client.cookies.set("session", "chosen-by-an-attacker")
-    cookie = client.get("/login").headers["set-cookie"]
+    (cookie,) = [c for c in log_in(client) if c.startswith("session=")]
     assert not cookie.startswith("session=chosen-by-an-attacker")
 
 

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST, require_safe
 from ..sgid import login
 from ..sgid.adapter import SgidAdapter
 from .errors import callback_error_page
-from .sessions import save_despite_error
+from .sessions import session_fits
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +22,11 @@ def sgid() -> SgidAdapter:
     return SgidAdapter.from_settings(settings.APP_SETTINGS)
 
 
+@cache
+def login_cookie() -> login.LoginCookie:
+    return login.LoginCookie.from_settings(settings.APP_SETTINGS)
+
+
 def see_other(location: str) -> HttpResponseRedirect:
     response = HttpResponseRedirect(location)
     response.status_code = 303
@@ -30,30 +35,31 @@ def see_other(location: str) -> HttpResponseRedirect:
 
 @require_safe
 def start(request):
-    url = login.begin(request.session, sgid(), request.GET.get("next"))
-{%- if cookiecutter.session_store != "cookie" %}
-    # Until someone logs in, the store keeps the session as long as a login may take (login.py);
-    # signing in clears the session, and with it this shorter expiry.
-    seconds = login.store_seconds(request.session, sgid().login_ttl, settings.SESSION_COOKIE_AGE)
-    if seconds < settings.SESSION_COOKIE_AGE:
-        request.session.set_expiry(int(seconds))
-{%- endif %}
-    return HttpResponseRedirect(url)
+    pending = login_cookie().read(request.COOKIES)
+    url = login.begin(pending, sgid(), request.GET.get("next"))
+    response = HttpResponseRedirect(url)
+    login_cookie().write(response, pending)
+    return response
 
 
 @require_safe
 def callback(request):
+    pending = login_cookie().read(request.COOKIES)
     try:
         # Every value of every name, so parse_callback can refuse repeated parameters.
         params = [(name, value) for name, values in request.GET.lists() for value in values]
-        identity, return_to = login.complete(request.session, sgid(), login.parse_callback(params))
+        identity, return_to = login.complete(pending, sgid(), login.parse_callback(params))
+        login.sign_in(request.session, identity, fits=session_fits)
     except login.CallbackError as exc:
         log.warning("login failed: %s (%s)", exc.kind, exc.reason)
-        return save_despite_error(request, callback_error_page(request, exc.kind))
-    login.sign_in(request.session, identity)
-    request.session.cycle_key()  # a new id: an id seen before login is worth nothing
-    log.info("login ok")
-    return see_other(return_to)
+        response = callback_error_page(request, exc.kind)
+    else:
+        request.session.cycle_key()  # a new id: an id seen before login is worth nothing
+        log.info("login ok")
+        response = see_other(return_to)
+    if login_cookie().name in request.COOKIES:
+        login_cookie().write(response, pending)  # the attempt is used up, whatever the outcome
+    return response
 
 
 @require_POST

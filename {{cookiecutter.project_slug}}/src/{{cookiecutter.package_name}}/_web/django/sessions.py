@@ -38,27 +38,13 @@ STORE_ERRORS = (redis.RedisError, OSError)
 {%- endif %}
 
 
-def save_despite_error(request, response):
-    """Keep the session's changes on the callback's deliberate 502/503 pages.
-
-    Django saves no session on a 5xx response, but the login attempt the callback used must
-    stay used up (see sgid/login.py), so its code is never exchanged twice.
-    """
-    if response.status_code >= 500 and request.session.modified:
-        request.session.save()
+def session_fits(session) -> bool:
+    """Whether the store can keep this session (login.sign_in asks)."""
 {%- if cookiecutter.session_store == "cookie" %}
-        # The session is the cookie: send it, as SessionMiddleware does for other statuses.
-        response.set_cookie(
-            settings.SESSION_COOKIE_NAME,
-            request.session.session_key,
-            domain=settings.SESSION_COOKIE_DOMAIN,
-            path=settings.SESSION_COOKIE_PATH,
-            secure=settings.SESSION_COOKIE_SECURE,
-            httponly=settings.SESSION_COOKIE_HTTPONLY,
-            samesite=settings.SESSION_COOKIE_SAMESITE,
-        )
+    return _sealer().fits_at_login(dict(session.items()))
+{%- else %}
+    return True  # a server-side store has no 4 kB limit
 {%- endif %}
-    return response
 
 
 def store_is_reachable() -> bool:

@@ -6,6 +6,7 @@ from fastapi.staticfiles import StaticFiles
 from ..config import APP_NAME, Settings, load_settings
 from ..logs import configure as configure_logging
 from ..sgid.adapter import SgidAdapter
+from ..sgid.login import LoginCookie
 from . import access_log, auth, errors, pages, security, sessions
 from .rendering import STATIC_DIR
 
@@ -26,6 +27,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.sgid = SgidAdapter.from_settings(settings)
+    app.state.login_cookie = LoginCookie.from_settings(settings)
     app.include_router(pages.router)
     app.include_router(auth.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -15,35 +15,45 @@ from ..sgid import login
 from . import errors
 from .rendering import render
 from .security import check_csrf
-from .sessions import Session, rotate_session_id
+from .sessions import Session, rotate_session_id, session_fits
 
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger(__name__)
 
 
 @router.get("/login")
-async def start(request: Request, session: Session):
+async def start(request: Request):
+    cookie = request.app.state.login_cookie
+    pending = cookie.read(request.cookies)
     url = await run_in_threadpool(
-        login.begin, session, request.app.state.sgid, request.query_params.get("next")
+        login.begin, pending, request.app.state.sgid, request.query_params.get("next")
     )
-    return RedirectResponse(url, status_code=302)
+    response = RedirectResponse(url, status_code=302)
+    cookie.write(response, pending)
+    return response
 
 
 @router.get("/callback")
 async def callback(request: Request, session: Session):
+    cookie = request.app.state.login_cookie
+    pending = cookie.read(request.cookies)
     try:
         # Every (name, value) pair as sent, so a repeated parameter is seen and refused.
         params = login.parse_callback(request.query_params.multi_items())
         identity, return_to = await run_in_threadpool(
-            login.complete, session, request.app.state.sgid, params
+            login.complete, pending, request.app.state.sgid, params
         )
+        login.sign_in(session, identity, fits=lambda session: session_fits(request, session))
     except login.CallbackError as exc:
         log.warning("login failed: %s (%s)", exc.kind, exc.reason)
-        return errors.callback_error_page(request, exc.kind)
-    login.sign_in(session, identity)
-    await rotate_session_id(request)
-    log.info("login ok")
-    return RedirectResponse(return_to, status_code=303)
+        response = errors.callback_error_page(request, exc.kind)
+    else:
+        await rotate_session_id(request)
+        log.info("login ok")
+        response = RedirectResponse(return_to, status_code=303)
+    if cookie.name in request.cookies:
+        cookie.write(response, pending)  # the attempt is used up, whatever the outcome
+    return response
 
 
 @router.post("/logout")

@@ -5,13 +5,9 @@ Routes that need the session take a `Session` parameter, which loads it; other r
 """
 {%- if cookiecutter.session_store != "cookie" %}
 
-import json
 import logging
-from typing import Annotated
-{%- else %}
-
-from typing import Annotated
 {%- endif %}
+from typing import Annotated
 
 import starsessions
 from fastapi import Depends, FastAPI, Request
@@ -34,12 +30,10 @@ from starsessions.stores.redis import RedisStore
 from ..config import Settings
 {%- if cookiecutter.session_store == "database" %}
 from ..errors import STORE_RETRY_AFTER, STORE_UNAVAILABLE, StoreUnavailable
-from ..sgid import login
 from .errors import render_error
 from .sql_store import SqlStore
 {%- elif cookiecutter.session_store == "redis" %}
 from ..errors import STORE_RETRY_AFTER, STORE_UNAVAILABLE, StoreUnavailable
-from ..sgid import login
 from ..store_limits import redis_options
 from .errors import render_error
 {%- elif cookiecutter.session_store == "cookie" %}
@@ -79,7 +73,7 @@ def install(app: FastAPI, settings: Settings) -> None:
 {%- if cookiecutter.session_store == "cookie" %}
         store=store,
 {%- else %}
-        store=GuardedStore(store, settings.login_ttl),
+        store=GuardedStore(store),
 {%- endif %}
         # __Host- makes the browser refuse the cookie unless it is Secure, host-only and Path=/.
         cookie_name="__Host-session" if settings.production else "session",
@@ -120,6 +114,15 @@ async def rotate_session_id(request: Request) -> None:
         await handler.store.remove(old_id)
 
 
+def session_fits(request: Request, session: dict) -> bool:
+    """Whether the store can keep this session (login.sign_in asks)."""
+{%- if cookiecutter.session_store == "cookie" %}
+    return request.app.state.session_store.sealer.fits_at_login(session)
+{%- else %}
+    return True  # a server-side store has no 4 kB limit
+{%- endif %}
+
+
 async def store_is_reachable(app: FastAPI) -> bool:
 {%- if cookiecutter.session_store == "database" %}
     return await run_in_threadpool(app.state.session_store.ping)
@@ -137,14 +140,10 @@ async def store_is_reachable(app: FastAPI) -> bool:
 
 
 class GuardedStore(SessionStore):
-    """The store, with its errors turned into errors.StoreUnavailable (a friendly 503).
+    """The store, with its errors turned into errors.StoreUnavailable (a friendly 503)."""
 
-    Also keeps sessions that hold only logins in progress no longer than a login may take.
-    """
-
-    def __init__(self, store: SessionStore, login_ttl: int):
+    def __init__(self, store: SessionStore):
         self.store = store
-        self.login_ttl = login_ttl
 
     async def read(self, session_id: str, lifetime: int) -> bytes:
         try:
@@ -153,8 +152,6 @@ class GuardedStore(SessionStore):
             raise StoreUnavailable from exc
 
     async def write(self, session_id: str, data: bytes, lifetime: int, ttl: int) -> str:
-        # A session nobody has logged in to is kept for the login's lifetime only (login.py).
-        ttl = int(login.store_seconds(json.loads(data), self.login_ttl, ttl))
         try:
             return await self.store.write(session_id, data, lifetime, ttl)
         except STORE_ERRORS as exc:

@@ -5,6 +5,7 @@ from flask import Flask
 from ..config import APP_NAME, Settings, load_settings
 from ..logs import configure as configure_logging
 from ..sgid.adapter import SgidAdapter
+from ..sgid.login import LoginCookie
 from . import auth, errors, pages, request_log, security, sessions
 
 
@@ -20,6 +21,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         TEMPLATES_AUTO_RELOAD=not settings.production,
     )
     app.extensions["sgid"] = SgidAdapter.from_settings(settings)
+    app.extensions["sgid_login_cookie"] = LoginCookie.from_settings(settings)
     sessions.init_app(app, settings)
     security.init_app(app, settings)
     errors.init_app(app)

@@ -2,11 +2,11 @@
 
 import logging
 
-from flask import Blueprint, current_app, redirect, render_template, request, session
+from flask import Blueprint, current_app, make_response, redirect, render_template, request, session
 
 from ..sgid import login
 from . import errors
-from .sessions import rotate_session_id
+from .sessions import rotate_session_id, session_fits
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)
@@ -14,22 +14,32 @@ log = logging.getLogger(__name__)
 
 @bp.get("/login")
 def start():
-    url = login.begin(session, current_app.extensions["sgid"], request.args.get("next"))
-    return redirect(url, code=302)
+    cookie = current_app.extensions["sgid_login_cookie"]
+    pending = cookie.read(request.cookies)
+    url = login.begin(pending, current_app.extensions["sgid"], request.args.get("next"))
+    response = redirect(url, code=302)
+    cookie.write(response, pending)
+    return response
 
 
 @bp.get("/callback")
 def callback():
+    cookie = current_app.extensions["sgid_login_cookie"]
+    pending = cookie.read(request.cookies)
     try:
         params = login.parse_callback(list(request.args.items(multi=True)))
-        identity, return_to = login.complete(session, current_app.extensions["sgid"], params)
+        identity, return_to = login.complete(pending, current_app.extensions["sgid"], params)
+        login.sign_in(session, identity, fits=session_fits)
     except login.CallbackError as exc:
         log.warning("login failed: %s (%s)", exc.kind, exc.reason)
-        return errors.callback_error_page(exc.kind)
-    login.sign_in(session, identity)
-    rotate_session_id(session)
-    log.info("login ok")
-    return redirect(return_to, code=303)
+        response = make_response(errors.callback_error_page(exc.kind))
+    else:
+        rotate_session_id(session)
+        log.info("login ok")
+        response = redirect(return_to, code=303)
+    if cookie.name in request.cookies:
+        cookie.write(response, pending)  # the attempt is used up, whatever the outcome
+    return response
 
 
 @bp.post("/logout")

@@ -20,7 +20,6 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..config import Settings
 from ..errors import StoreUnavailable
-from ..sgid import login
 from ..store_limits import database_connect_args
 {%- elif cookiecutter.session_store == "redis" %}
 
@@ -31,11 +30,10 @@ from flask_session import Session
 
 from ..config import Settings
 from ..errors import StoreUnavailable
-from ..sgid import login
 from ..store_limits import redis_options
 {%- else %}
 
-from flask import Flask
+from flask import Flask, current_app
 from flask.sessions import SecureCookieSession, SessionInterface
 
 from ..config import Settings
@@ -76,7 +74,6 @@ def init_app(app: Flask, settings: Settings) -> None:
     app.config["SESSION_SQLALCHEMY"] = SQLAlchemy(app)
     Session(app)
     _no_retry_sleeps(app.session_interface)
-    _keep_logins_briefly(app.session_interface, settings)
     _guard_store(app)
 {%- elif cookiecutter.session_store == "redis" %}
     app.config.update(
@@ -87,7 +84,6 @@ def init_app(app: Flask, settings: Settings) -> None:
         SESSION_SERIALIZATION_FORMAT="json",
     )
     Session(app)
-    _keep_logins_briefly(app.session_interface, settings)
     _guard_store(app)
 {%- else %}
     app.session_interface = EncryptedCookieSessionInterface(
@@ -103,6 +99,15 @@ def rotate_session_id(session) -> None:
     session.modified = True
 {%- else %}
     current_app.session_interface.regenerate(session)
+{%- endif %}
+
+
+def session_fits(session) -> bool:
+    """Whether the store can keep this session (login.sign_in asks)."""
+{%- if cookiecutter.session_store == "cookie" %}
+    return current_app.session_interface.sealer.fits_at_login(dict(session))
+{%- else %}
+    return True  # a server-side store has no 4 kB limit
 {%- endif %}
 
 
@@ -209,17 +214,6 @@ class GuardedSessionInterface(SessionInterface):
             self.inner.regenerate(session)
         except STORE_ERRORS as exc:
             raise StoreUnavailable from exc
-
-
-def _keep_logins_briefly(interface, settings: Settings) -> None:
-    """Store a session nobody has logged in to for the login's lifetime only (login.py)."""
-    upsert = interface._upsert_session
-
-    def upsert_for(lifetime: timedelta, session, store_id: str) -> None:
-        seconds = login.store_seconds(session, settings.login_ttl, lifetime.total_seconds())
-        upsert(timedelta(seconds=seconds), session, store_id)
-
-    interface._upsert_session = upsert_for
 
 
 def _guard_store(app: Flask) -> None:
