@@ -6,8 +6,11 @@ Routes that need the session take a `Session` parameter, which loads it; other r
 {%- if cookiecutter.session_store != "cookie" %}
 
 import logging
-{%- endif %}
 from typing import Annotated
+{%- else %}
+
+from typing import Annotated
+{%- endif %}
 
 import starsessions
 from fastapi import Depends, FastAPI, Request
