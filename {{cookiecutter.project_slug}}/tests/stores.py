@@ -71,7 +71,7 @@ class RedisServer:
             self.process = None
 
     def size(self) -> int:
-        """How many keys Redis holds (sessions and logins in progress)."""
+        """How many keys Redis holds (logins in progress live in a cookie)."""
         import redis
 
         with redis.Redis(port=self.port) as client:
@@ -126,7 +126,7 @@ class PostgresServer:
             self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
 
     def size(self) -> int:
-        """How many rows the session table holds (sessions and logins in progress)."""
+        """How many rows the session table holds (logins in progress live in a cookie)."""
         import psycopg
 
         with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres") as connection:
