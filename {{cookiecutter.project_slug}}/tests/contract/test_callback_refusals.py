@@ -24,6 +24,7 @@ ID_TOKEN_FAULTS = [
     "id_token.missing_exp",
     "id_token.extra_aud",
     "id_token.embedded_jwk",
+    "id_token.future_nbf",
 ]
 USERINFO_FAULTS = ["userinfo.sub_mismatch", "userinfo.401", "userinfo.wrong_shape"]
 if DEFAULT_SCOPES != "openid":  # openid-only logins get no encrypted data to corrupt

@@ -1,13 +1,28 @@
 """What sgID (or a mock of it) may answer: other formats that are still safe are accepted,
-hostile ones refused. Black-box over HTTP, driven by the emulator's userinfo and ID token faults.
+hostile ones refused in bounded time and memory, and only the requested scopes kept.
+Black-box over HTTP, driven by the emulator's userinfo and ID token faults.
 """
 
 import html
+import os
 import re
+import time
+from pathlib import Path
 
 import pytest
+import requests
 
-from tests.conftest import DEFAULT_PERSONA, DEFAULT_SCOPES, personas
+from tests.browser import Flow
+from tests.conftest import (
+    DEFAULT_PERSONA,
+    DEFAULT_SCOPES,
+    free_port,
+    personas,
+    spawn_app,
+    stop,
+    wait_for_app,
+)
+from tests.contract.test_callback_refusals import assert_refused
 
 DATA_SCOPES = [s for s in DEFAULT_SCOPES.split() if s != "openid"]
 PERSONA = personas()[DEFAULT_PERSONA]
@@ -20,9 +35,26 @@ PLAIN_VALUES = [
     and "\n" not in value
     and not re.fullmatch(r"\d{4}(-\d{2}){0,2}", value)
 ]
+needs_data = pytest.mark.skipif(
+    not DATA_SCOPES, reason="openid-only projects get no encrypted userinfo"
+)
+# Each stays under the 1 MB body cap, so only the userinfo checks can refuse it.
+HOSTILE_USERINFO = [
+    "userinfo.zip_bomb_field",  # a field inflating to 100 MB
+    "userinfo.zip_key",  # the key JWE compressed, its JWK inflating to 100 MB
+    "userinfo.huge_field",  # a 100 kB value
+    "userinfo.many_fields",  # 2,000 fields
+    "userinfo.huge_key_jwk",  # a 500 kB key JWK
+]
+# What the emulator's userinfo.extra_fields adds (tokens.EXTRA_FIELDS), by a value it shows.
+EXTRA_FIELDS = {
+    "myinfo.nric_number": "S1234567D",
+    "pocdex.public_officer_details": "EXTRA FIELD AGENCY",
+    '<script>alert("extra")</script>': "onerror",
+}
 
 
-@pytest.mark.skipif(not DATA_SCOPES, reason="openid-only projects get no encrypted userinfo")
+@needs_data
 def test_mockpass_encryption_logs_in(flow, browser, emulator):
     """MockPass wraps the key with RSA-OAEP/A128CBC-HS256 and the fields with dir/A256GCM."""
     emulator.faults("userinfo.mockpass_algs")
@@ -31,3 +63,124 @@ def test_mockpass_encryption_logs_in(flow, browser, emulator):
     assert "Log out" in page
     for value in PLAIN_VALUES:
         assert value in page
+
+
+@needs_data
+@pytest.mark.parametrize("fault", HOSTILE_USERINFO)
+def test_hostile_userinfo_is_refused(flow, browser, emulator, fault):
+    emulator.faults(fault)
+    started = time.monotonic()
+    assert_refused(flow.log_in(browser), 502)
+    assert time.monotonic() - started < 2  # inflating 100 MB alone takes longer
+    assert not flow.is_logged_in(browser)
+
+
+def test_a_sub_with_percent_escapes_is_taken_as_signed(flow, browser, emulator):
+    """Read from the verified payload, the sub is '<sub>%22%2C%22sub…' in the ID token and in
+    userinfo alike, so the login succeeds. Percent-decoded first (as sgid-client does), it
+    would read as "someone-else", and the login would fail the userinfo sub check."""
+    emulator.faults("id_token.percent_sub")
+    assert flow.log_in(browser).status_code == 303
+    assert flow.is_logged_in(browser)
+
+
+def test_fields_not_requested_are_dropped_and_counted(flow, browser, emulator, log_of):
+    emulator.faults("userinfo.extra_fields")
+    assert flow.log_in(browser).status_code == 303
+    page = html.unescape(browser.get(f"{flow.app_url}/").text)
+    assert "Log out" in page
+    extra = {name: shown for name, shown in EXTRA_FIELDS.items() if name not in DATA_SCOPES}
+    for name, shown in extra.items():
+        assert shown not in page and name not in page
+    for value in PLAIN_VALUES:  # what was asked for is still there
+        assert value in page
+    catalog = sorted(name for name in extra if name.startswith(("myinfo.", "pocdex.")))
+    expected = f"dropped {len(extra)} field(s) for scopes not requested: {', '.join(catalog)}"
+    lines = [line for line in log_of(flow.app_url) if "dropped" in line]
+    assert lines and expected in lines[-1] and "and 1 other name(s)" in lines[-1]
+    for line in log_of(flow.app_url):
+        assert not any(shown in line for shown in EXTRA_FIELDS.values())
+        assert "<script>" not in line
+
+
+def test_userinfo_without_key_and_data(flow, browser, emulator):
+    """sgID answers every requested scope (NA when empty): no key and no data is malformed
+    unless only openid was asked for."""
+    emulator.faults("userinfo.no_data")
+    if DATA_SCOPES:
+        assert_refused(flow.log_in(browser), 502)
+        assert not flow.is_logged_in(browser)
+    else:
+        assert flow.log_in(browser).status_code == 303
+        assert flow.is_logged_in(browser)
+
+
+# --- memory, measured on an app instance of its own ------------------------------------------
+
+
+def own_instance(workdir: Path, app_env: dict, log_name: str, **env):
+    """Yield (url, process) of a one-worker app with app_env minus the names given as None.
+
+    Its SGID_REDIRECT_URI stays the main app's, the one the emulator has registered: a test
+    takes the callback to this instance itself (log_in below).
+    """
+    merged = {**app_env, **env}
+    port = free_port()
+    process = spawn_app(
+        workdir, {k: v for k, v in merged.items() if v is not None}, port, log_name, "1"
+    )
+    try:
+        yield wait_for_app(workdir, process, port, log_name), process
+    finally:
+        stop(process)
+
+
+def callback_url(flow: Flow, browser: requests.Session) -> str:
+    """Log in up to the callback at this instance, whose URL the emulator sends the browser to
+    on the main app's port; return it on this instance's."""
+    callback = flow.authorize(browser, flow.start(browser))
+    return f"{flow.app_url}/callback{callback.split('/callback', 1)[1]}"
+
+
+def log_in(flow: Flow, browser: requests.Session) -> requests.Response:
+    return browser.get(callback_url(flow, browser), allow_redirects=False, timeout=30)
+
+
+@pytest.fixture(scope="module")
+def single(workdir, app_env):
+    yield from own_instance(workdir, app_env, "app-memory.log")
+
+
+def peak_resident_kb(pid: int) -> int:
+    """The summed peak resident memory (VmHWM) of a process and all its descendants."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        todo += children.get(current, [])
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+        except OSError:
+            continue
+        total += int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1))
+    return total
+
+
+@needs_data
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="reads /proc")
+@pytest.mark.parametrize("fault", ["userinfo.zip_bomb_field", "userinfo.zip_key"])
+def test_a_zip_bomb_costs_no_memory(single, emulator, fault):
+    url, process = single
+    flow = Flow(url)
+    assert log_in(flow, requests.Session()).status_code == 303  # warm: imports, keys, pools
+    before = peak_resident_kb(process.pid)
+    emulator.faults(fault)
+    assert log_in(flow, requests.Session()).status_code == 502
+    grown = peak_resident_kb(process.pid) - before
+    assert grown < 8 * 1024, f"peak resident memory grew by {grown} kB"

@@ -1,7 +1,9 @@
-"""sgID slow, stalled or down: every call is bounded, the user gets a page in time, no code reuse.
+"""sgID slow, stalled, trickling or down: every call is bounded, the user gets a page in time,
+no code reuse.
 
-The tests run with small limits (conftest: connect 0.5 s, read 1 s, whole callback 1.5 s); in
-production they are 3 s, 10 s and 15 s, and the settings cannot raise them.
+Most tests run with small limits (conftest: connect 0.5 s, read 1 s, whole callback 1.5 s); in
+production they are 3 s, 10 s and 15 s, and the settings cannot raise them. The trickle tests
+at the end also run at those defaults, on an app instance of their own.
 """
 
 import time
@@ -11,6 +13,7 @@ import requests
 
 from tests.browser import Flow, query
 from tests.conftest import CALLBACK_DEADLINE, JWKS_REFRESH_COOLDOWN, READ_TIMEOUT
+from tests.contract.test_hostile_answers import callback_url, own_instance
 
 # Each test here waits on purpose for a limit to pass; the quick check leaves them out.
 pytestmark = pytest.mark.waits
@@ -73,3 +76,51 @@ def test_stalled_jwks_is_bounded_too(flow, browser, emulator):
     response, elapsed = timed_callback(flow, browser)
     assert response.status_code in (502, 503)
     assert elapsed < CALLBACK_DEADLINE + SLACK
+
+
+# A byte every TRICKLE seconds: each read is well inside the read timeout, yet the answer, a
+# few hundred bytes, would take minutes.
+TRICKLE = READ_TIMEOUT * 0.3
+
+
+@pytest.mark.parametrize("mode", ["trickle", "trickle_head"])
+@pytest.mark.parametrize("endpoint", ["token", "jwks", "userinfo"])
+def test_a_trickled_answer_is_cut_off_at_the_deadline(flow, browser, emulator, endpoint, mode):
+    """trickle: headers at once, then the body; trickle_head: from the status line on."""
+    if endpoint == "jwks":
+        emulator.rotate_key(keep_old=False)  # the next login needs the JWKS again
+        time.sleep(JWKS_REFRESH_COOLDOWN + 0.1)
+    emulator.faults(f"{endpoint}.{mode}", hang_seconds=TRICKLE)
+    response, elapsed = timed_callback(flow, browser)
+    # Without sgID's keys the ID token cannot be checked: refused rather than unavailable.
+    assert response.status_code in ((502, 503) if endpoint == "jwks" else (503,))
+    assert "Traceback" not in response.text
+    assert elapsed < CALLBACK_DEADLINE + SLACK
+    assert emulator.counts()["token"] == 1
+    assert not flow.is_logged_in(browser)
+
+
+DEFAULT_DEADLINE = 15.0  # config's SGID_CALLBACK_DEADLINE default (connect 3 s, read 10 s)
+
+
+@pytest.fixture(scope="module")
+def default_limits(workdir, app_env):
+    """An app instance with the default sgID limits: the test limits removed from app_env."""
+    limits = ("SGID_CONNECT_TIMEOUT", "SGID_READ_TIMEOUT", "SGID_CALLBACK_DEADLINE")
+    yield from own_instance(workdir, app_env, "app-default-limits.log", **dict.fromkeys(limits))
+
+
+@pytest.mark.parametrize(("endpoint", "mode"), [("token", "trickle"), ("userinfo", "trickle_head")])
+def test_at_the_default_limits_a_trickle_ends_at_the_deadline(
+    default_limits, emulator, endpoint, mode
+):
+    """sgID sending a byte every 4 s held a callback 44 s; now the deadline is on the wall clock."""
+    flow, browser = Flow(default_limits[0]), requests.Session()
+    emulator.faults(f"{endpoint}.{mode}", hang_seconds=4)
+    callback = callback_url(flow, browser)
+    started = time.monotonic()
+    response = browser.get(callback, allow_redirects=False, timeout=60)
+    elapsed = time.monotonic() - started
+    assert response.status_code == 503 and "Traceback" not in response.text
+    assert DEFAULT_DEADLINE * 0.9 <= elapsed < DEFAULT_DEADLINE + 1.0, elapsed
+    assert emulator.counts()["token"] == 1

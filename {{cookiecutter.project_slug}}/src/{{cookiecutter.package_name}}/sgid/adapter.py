@@ -11,30 +11,44 @@ It wraps the official SDK (sgid-client 0.3.0) and routes around its known defect
 6. no timeout on any HTTP call                       -> our own requests.Session with timeouts,
                                                         no redirects followed, bounded bodies,
                                                         and one deadline for the whole callback
-7. zero exp leeway; trailing-slash hostname          -> hostname normalised in config; iat checked
+7. zero exp leeway; trailing-slash hostname          -> hostname normalised in config; every claim
+                                                        checked here with CLOCK_SKEW, on the payload
+                                                        whose signature was verified (the SDK
+                                                        re-parses the token with URL-decoding)
 8. pinned dependencies with CVEs                     -> overridden in pyproject.toml
 9. state is not checked                              -> login.py binds state to the session
 10. raw response bodies in exception text            -> SgidError carries a safe message only
 
-From the SDK we keep what it gets right: authorization URL building, PKCE generation and
-the ID token claim checks (validate_id_token), given our own key verifier.
+From the SDK we keep what it gets right: authorization URL building and PKCE generation.
+
+Whatever sgID answers costs bounded time and memory: one wall-clock deadline over all calls of a
+callback (connect, headers and body alike), a size cap on every body, and userinfo JWEs checked
+(algorithms, no compression, sizes) before anything is decrypted.
 """
 
 import base64
+import binascii
+import contextlib
 import contextvars
 import json
 import logging
 import secrets
+import socket
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import requests
 import urllib3
 from jwcrypto import jwe, jwk, jws
 from jwcrypto.common import JWException
+from requests.adapters import HTTPAdapter
 from sgid_client import SgidClient, generate_pkce_pair
-from sgid_client.validation import validate_id_token
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+from .catalog import SCOPES
 
 log = logging.getLogger(__name__)
 
@@ -43,28 +57,40 @@ READ_TIMEOUT = 10.0  # seconds between bytes from sgID
 CALLBACK_DEADLINE = 15.0  # seconds for token + JWKS + userinfo together
 LOGIN_TTL = 600  # seconds from "Log in" to the callback
 MAX_RESPONSE_BYTES = 1_000_000  # sgID answers are a few kB; anything huge is refused
-CLOCK_SKEW = 60  # seconds of leeway for iat in the future
+CLOCK_SKEW = 60  # seconds of leeway for exp, iat and nbf
 # Callbacks waiting on sgID at once, per process. Beyond this a callback is answered "Singpass is
 # not responding" at once, so a slow or hanging sgID can hold at most this many of the server's
 # threads (gunicorn runs 16 per worker; FastAPI's thread pool has 40) and other pages still load.
 MAX_CALLBACKS_IN_FLIGHT = 12
-# Userinfo JWE algorithms, key management and content encryption in one list each (jwcrypto's
-# form; the two vocabularies do not overlap). sgID sends RSA-OAEP-256/A256GCM for the `key` and
-# A128GCMKW/A128GCM for each field; MockPass sends RSA-OAEP/A128CBC-HS256 and dir/A256GCM.
-# RSA1_5, PBES2, ECDH, AES-KW without GCM and anything else are refused.
-KEY_JWE_ALGS = [
-    *("RSA-OAEP-256", "RSA-OAEP"),
-    *("A128GCM", "A192GCM", "A256GCM", "A128CBC-HS256", "A192CBC-HS384", "A256CBC-HS512"),
-]
-FIELD_JWE_ALGS = [
-    *("A128GCMKW", "A192GCMKW", "A256GCMKW", "dir"),
-    *("A128GCM", "A192GCM", "A256GCM"),
-]
+# Userinfo JWE algorithms (checklist 54). sgID sends RSA-OAEP-256/A256GCM for the `key` and
+# A128GCMKW/A128GCM for each field; MockPass sends RSA-OAEP/A128CBC-HS256 and dir/A256GCM. RSA1_5
+# (padding oracle), PBES2, ECDH, AES-KW without GCM, `none` and anything else are refused, from
+# the protected header, before anything is decrypted.
+KEY_JWE_ALGS = frozenset({"RSA-OAEP-256", "RSA-OAEP"})
+KEY_JWE_ENCS = frozenset(
+    {"A128GCM", "A192GCM", "A256GCM", "A128CBC-HS256", "A192CBC-HS384", "A256CBC-HS512"}
+)
+FIELD_JWE_ALGS = frozenset({"A128GCMKW", "A192GCMKW", "A256GCMKW", "dir"})
+FIELD_JWE_ENCS = frozenset({"A128GCM", "A192GCM", "A256GCM"})
+# Decrypted sizes (checklist 55), checked on the ciphertext before decrypting: with `zip` refused,
+# a plaintext is never longer than its ciphertext. The longest real values are JSON lists
+# (a sponsored child's record is about 250 bytes, a vehicle 30, a public-officer appointment
+# 300): 64 kB is over a hundred children. A block key JWK is under 200 bytes. Together with the
+# 1 MB body cap, a hostile userinfo costs a few MB at most.
+MAX_FIELD_BYTES = 64 * 1024
+MAX_KEY_JWK_BYTES = 1024
+MAX_USERINFO_FIELDS = 64  # the catalog has about 25 scopes; sgID sends only those requested
+MAX_USERINFO_BYTES = 256 * 1024  # all kept values together
+MAX_SUB_LENGTH = 255  # OpenID Connect Core 2: at most 255 ASCII characters
 
 
 # When the current callback must be done by (time.monotonic()); per request, so safe across threads.
 _deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar(
     "sgid_deadline", default=None
+)
+# The current callback's watchdog (see _Watchdog).
+_watchdog: contextvars.ContextVar["_Watchdog | None"] = contextvars.ContextVar(
+    "sgid_watchdog", default=None
 )
 
 
@@ -118,8 +144,11 @@ class SgidAdapter:
         self._client_secret = client_secret
         self._redirect_uri = redirect_uri
         self._scopes = " ".join(scopes)
+        self._requested = frozenset(scopes)
         self._private_key = jwk.JWK.from_pem(private_key.encode("ascii"))
         self._http = requests.Session()
+        self._http.mount("http://", _WatchedAdapter())
+        self._http.mount("https://", _WatchedAdapter())
         self._http.headers["User-Agent"] = "sgid-relying-party"
         self._timeouts = timeouts
         self._callback_deadline = callback_deadline
@@ -128,8 +157,6 @@ class SgidAdapter:
         self._keys = _JwksVerifier(
             f"{self.issuer}/.well-known/jwks.json", self._get, jwks_refresh_cooldown
         )
-        # The SDK's validate_id_token calls verifier.verify_jwt(); ours has timeouts and a cooldown.
-        self._sdk.verifier = self._keys
 
     @classmethod
     def from_settings(cls, settings) -> "SgidAdapter":
@@ -160,10 +187,14 @@ class SgidAdapter:
         """Exchange the code (once, never retried) and read userinfo, all within the deadline."""
         if not self._in_flight.acquire(blocking=False):
             raise SgidError("too many callbacks waiting for sgID", unavailable=True)
-        token = _deadline.set(time.monotonic() + self._callback_deadline)
+        deadline = time.monotonic() + self._callback_deadline
+        watchdog = _Watchdog(deadline)
+        token, watch_token = _deadline.set(deadline), _watchdog.set(watchdog)
         try:
             return self._finish_login(code=code, code_verifier=code_verifier, nonce=nonce)
         finally:
+            watchdog.stop()
+            _watchdog.reset(watch_token)
             _deadline.reset(token)
             self._in_flight.release()
 
@@ -188,48 +219,16 @@ class SgidAdapter:
         return Identity(sub=sub, data=self._userinfo(sub, access_token))
 
     def _validate_id_token(self, id_token: str, nonce: str) -> str:
-        try:
-            sub = validate_id_token(
-                id_token=id_token,
-                issuer=self.issuer,
-                client_id=self._client_id,
-                nonce=nonce,
-                verifier=self._keys,
-            )
-        except SgidError:
-            raise
-        except Exception as exc:  # the SDK raises bare Exceptions with details we must not show
-            raise SgidError(f"ID token refused: {_sdk_reason(exc)}") from None
-        claims = _claims(id_token)
-        if claims.get("iat", 0) > time.time() + CLOCK_SKEW:
-            raise SgidError("ID token refused: iat is in the future")
-        if claims.get("nonce") != nonce:  # the SDK checks this too; keep it explicit
-            raise SgidError("ID token refused: nonce mismatch")
-        return sub
+        payload = self._keys.verify_jwt(id_token)
+        return check_id_token_claims(
+            payload, issuer=self.issuer, client_id=self._client_id, nonce=nonce
+        )
 
     def _userinfo(self, sub: str, access_token: str) -> dict[str, str]:
         body = self._get_json(
             f"{self.issuer}/oauth/userinfo", headers={"Authorization": f"Bearer {access_token}"}
         )
-        if body.get("sub") != sub:
-            raise SgidError("userinfo refused: sub does not match the ID token")
-        if "key" not in body and "data" not in body:
-            return {}  # defect 3: an openid-only login has no key and no data
-        key, data = body.get("key"), body.get("data")
-        if not isinstance(key, str) or not isinstance(data, dict):
-            raise SgidError("userinfo refused: malformed key or data")
-        try:
-            envelope = jwe.JWE(algs=KEY_JWE_ALGS)
-            envelope.deserialize(key, key=self._private_key)
-            block_key = jwk.JWK.from_json(envelope.payload.decode("utf-8"))
-            values = {}
-            for scope, token in data.items():
-                field = jwe.JWE(algs=FIELD_JWE_ALGS)
-                field.deserialize(token, key=block_key)
-                values[str(scope)] = field.payload.decode("utf-8")  # defect 2: UTF-8, not ASCII
-        except (JWException, ValueError, TypeError, KeyError, UnicodeDecodeError):
-            raise SgidError("userinfo refused: could not decrypt") from None
-        return values
+        return read_userinfo(body, sub=sub, private_key=self._private_key, scopes=self._requested)
 
     # --- HTTP: every call bounded in time and size, never following redirects ---------------
 
@@ -272,10 +271,13 @@ class SgidAdapter:
             response.close()
         # Reading the body from urllib3 directly (to cap its size) raises urllib3's errors, a
         # read timeout midway for one, not requests' wrappers.
-        except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+            _raise_if_deadline_passed(url)
             raise SgidError(
                 f"{_path(url)} unreachable ({exc.__class__.__name__})", unavailable=True
             ) from None
+        # A body without Content-Length ends at EOF, which the watchdog's shutdown looks like.
+        _raise_if_deadline_passed(url)
         log.info(
             "sgid %s %s -> %s in %.0f ms",
             method,
@@ -323,7 +325,8 @@ class _JwksVerifier:
         self._last_fetch = float("-inf")
         self._lock = threading.Lock()
 
-    def verify_jwt(self, token: str) -> None:
+    def verify_jwt(self, token: str) -> bytes:
+        """The payload bytes whose RS256 signature verified; SgidError otherwise."""
         try:
             header = jws.JWS()
             header.deserialize(token)
@@ -339,6 +342,7 @@ class _JwksVerifier:
             verifier.deserialize(token)
             verifier.allowed_algs = ["RS256"]
             verifier.verify(key)
+            return verifier.payload
         except (JWException, ValueError, TypeError):
             raise SgidError("ID token refused: bad signature") from None
 
@@ -380,19 +384,261 @@ class _JwksVerifier:
             self._keys = keys
 
 
-def _claims(token: str) -> dict:
-    """The ID token payload, read after its signature was verified."""
+# --- ID token claims ------------------------------------------------------------------------
+
+
+def check_id_token_claims(
+    payload: bytes, *, issuer: str, client_id: str, nonce: str, now: float | None = None
+) -> str:
+    """Check the claims of a verified ID token payload; return its `sub`.
+
+    Read from the exact bytes whose signature verified, never from a re-parse of the token (the
+    SDK's percent-decodes it, so a signed `sub` holding `%22` becomes other JSON). A `sub` is
+    opaque: any printable ASCII string of at most 255 characters is taken exactly as signed.
+    """
+    now = time.time() if now is None else now
     try:
-        payload = token.split(".")[1]
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    except (IndexError, ValueError):
+        claims = json.loads(payload, object_pairs_hook=_no_duplicates)
+    except (ValueError, UnicodeDecodeError):
+        raise SgidError("ID token refused: payload is not JSON") from None
+    if not isinstance(claims, dict):
+        raise SgidError("ID token refused: payload is not a JSON object")
+    missing = [name for name in ("iss", "sub", "aud", "exp", "iat", "nonce") if name not in claims]
+    if missing:
+        raise SgidError(f"ID token refused: missing {', '.join(missing)}")
+    if claims["iss"] != issuer:
+        raise SgidError("ID token refused: iss mismatch")
+    if claims["aud"] != client_id:  # a string, as sgID sends it; a list is refused
+        raise SgidError("ID token refused: aud mismatch")
+    if "azp" in claims and claims["azp"] != client_id:
+        raise SgidError("ID token refused: azp mismatch")
+    times = {name: claims[name] for name in ("exp", "iat", "nbf") if name in claims}
+    if any(type(value) is not int for value in times.values()):  # bool and float too
+        raise SgidError("ID token refused: exp, iat or nbf is not an integer")
+    if times["exp"] < now - CLOCK_SKEW:
+        raise SgidError("ID token refused: expired")
+    if times["iat"] > now + CLOCK_SKEW:
+        raise SgidError("ID token refused: iat is in the future")
+    if times.get("nbf", 0) > now + CLOCK_SKEW:
+        raise SgidError("ID token refused: nbf is in the future")
+    if not isinstance(claims["nonce"], str) or not secrets.compare_digest(
+        claims["nonce"].encode(), nonce.encode()
+    ):
+        raise SgidError("ID token refused: nonce mismatch")
+    sub = claims["sub"]
+    if (
+        not isinstance(sub, str)
+        or not 0 < len(sub) <= MAX_SUB_LENGTH
+        or not sub.isascii()
+        or not sub.isprintable()
+    ):
+        raise SgidError("ID token refused: sub is not 1-255 printable ASCII characters")
+    return sub
+
+
+def _no_duplicates(pairs: list[tuple[str, object]]) -> dict:
+    # JSON parsers disagree on which duplicate wins; a signed token must mean one thing.
+    claims = dict(pairs)
+    if len(claims) != len(pairs):
+        raise ValueError("duplicate member")
+    return claims
+
+
+# --- userinfo --------------------------------------------------------------------------------
+
+
+def read_userinfo(
+    body: dict, *, sub: str, private_key: jwk.JWK, scopes: Iterable[str]
+) -> dict[str, str]:
+    """Decrypt the userinfo fields of the requested scopes; scope -> value as sgID sent it.
+
+    Fields for scopes not requested are dropped unread (never decrypted, stored or shown) and
+    counted in one log line. Every JWE is checked before decrypting: allowed algorithms only,
+    no `zip`, sizes within the caps above.
+    """
+    if body.get("sub") != sub:
+        raise SgidError("userinfo refused: sub does not match the ID token")
+    requested = set(scopes) - {"openid"}
+    if "key" not in body and "data" not in body:
+        # Defect 3: an openid-only login has no key and no data. With data scopes requested
+        # sgID answers every one (NA when empty), so their absence is a malformed answer.
+        if requested:
+            raise SgidError("userinfo refused: no key or data for the requested scopes")
         return {}
-    return claims if isinstance(claims, dict) else {}
+    key, data = body.get("key"), body.get("data")
+    if not isinstance(key, str) or not isinstance(data, dict):
+        raise SgidError("userinfo refused: malformed key or data")
+    if len(data) > MAX_USERINFO_FIELDS:
+        raise SgidError(f"userinfo refused: more than {MAX_USERINFO_FIELDS} fields")
+    kept = {scope: token for scope, token in data.items() if scope in requested}
+    _log_dropped([scope for scope in data if scope not in requested])
+    if not kept:
+        return {}
+    sizes = [_jwe_plaintext_cap(token, FIELD_JWE_ALGS, FIELD_JWE_ENCS) for token in kept.values()]
+    if max(sizes) > MAX_FIELD_BYTES:
+        raise SgidError(f"userinfo refused: a field is larger than {MAX_FIELD_BYTES} bytes")
+    if sum(sizes) > MAX_USERINFO_BYTES:
+        raise SgidError(f"userinfo refused: fields larger than {MAX_USERINFO_BYTES} bytes in all")
+    if _jwe_plaintext_cap(key, KEY_JWE_ALGS, KEY_JWE_ENCS) > MAX_KEY_JWK_BYTES:
+        raise SgidError(f"userinfo refused: key larger than {MAX_KEY_JWK_BYTES} bytes")
+    try:
+        envelope = jwe.JWE(algs=[*KEY_JWE_ALGS, *KEY_JWE_ENCS])  # the library checks too
+        envelope.deserialize(key, key=private_key)
+        block = json.loads(envelope.payload)
+        if not isinstance(block, dict) or block.get("kty") != "oct":
+            raise ValueError("the block key is not a symmetric JWK")
+        block_key = jwk.JWK(**block)
+        values = {}
+        for scope, token in kept.items():
+            field = jwe.JWE(algs=[*FIELD_JWE_ALGS, *FIELD_JWE_ENCS])
+            field.deserialize(token, key=block_key)
+            values[scope] = field.payload.decode("utf-8")  # defect 2: UTF-8, not ASCII
+    except (JWException, ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError):
+        raise SgidError("userinfo refused: could not decrypt") from None
+    return values
 
 
-def _sdk_reason(exc: Exception) -> str:
-    """The SDK's message without what follows it: ". Expected <nonce>, received <value>"."""
-    return str(exc).splitlines()[0].split(". ", 1)[0][:120]
+def _jwe_plaintext_cap(token: object, algs: frozenset[str], encs: frozenset[str]) -> int:
+    """Check a compact JWE's protected header; return the most its plaintext can be, in bytes.
+
+    Done before decrypting, because jwcrypto inflates a `zip` plaintext (up to 100 MiB) before
+    anyone could look at its size.
+    """
+    parts = token.split(".") if isinstance(token, str) and token.isascii() else []
+    if len(parts) != 5 or len(parts[0]) > 4096:
+        raise SgidError("userinfo refused: not a compact JWE")
+    try:
+        header = json.loads(_b64u_decode(parts[0]))
+    except (ValueError, binascii.Error):
+        header = None
+    if not isinstance(header, dict):
+        raise SgidError("userinfo refused: malformed JWE header")
+    if "zip" in header:
+        raise SgidError("userinfo refused: compressed JWE (zip)")
+    if header.get("alg") not in algs or header.get("enc") not in encs:
+        raise SgidError("userinfo refused: JWE algorithm not allowed")
+    return len(parts[3]) * 3 // 4  # the ciphertext's length: GCM and CBC never shrink
+
+
+def _b64u_decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _log_dropped(names: list[str]) -> None:
+    """One line for fields sgID sent for scopes the app did not request.
+
+    Catalog scope names are a fixed vocabulary and tell the operator what sgID sent beyond the
+    consent (say, myinfo.nric_number); any other name is sgID-chosen text (it could carry
+    markup, newlines or a value), so it is only counted. Values are never logged.
+    """
+    if not names:
+        return
+    known = sorted({name for name in names if isinstance(name, str) and name in SCOPES})
+    others = len(names) - len(known)
+    log.warning(
+        "sgid userinfo: dropped %d field(s) for scopes not requested: %s%s",
+        len(names),
+        ", ".join(known) or "none from the catalog",
+        f" and {others} other name(s)" if others else "",
+    )
+
+
+# --- the wall-clock deadline -------------------------------------------------------------------
+
+
+class _Watchdog:
+    """Shuts the sockets of a callback's calls to sgID when its deadline passes.
+
+    Socket timeouts count per read, so an answer trickled a byte every few seconds never trips
+    them (nor does urllib3's read of a body); this is a wall clock over connecting, headers and
+    body alike. A blocked read then returns at once and the call fails.
+    """
+
+    def __init__(self, deadline: float):
+        self._deadline = deadline
+        self._sockets: list[socket.socket] = []
+        self._done = threading.Event()
+        self.fired = False
+        self._thread: threading.Thread | None = None
+
+    def watch(self, sock: socket.socket | None) -> None:
+        if sock is None or any(s is sock for s in self._sockets):
+            return
+        self._sockets.append(sock)
+        if self._thread is None:  # started on the first call: a refused callback needs none
+            self._thread = threading.Thread(target=self._run, name="sgid-deadline", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._done.set()
+
+    def _run(self) -> None:
+        wait = self._deadline - time.monotonic()
+        while not self._done.wait(max(wait, 0)):
+            self.fired = True
+            for sock in list(self._sockets):
+                with contextlib.suppress(OSError):  # closed or detached already
+                    # The plain socket's shutdown: SSLSocket's would drop its SSL object
+                    # under the reading thread.
+                    socket.socket.shutdown(sock, socket.SHUT_RDWR)
+            wait = 0.05  # a socket opening right now gets shut on the next round
+
+
+def _raise_if_deadline_passed(url: str) -> None:
+    watchdog = _watchdog.get()
+    if watchdog is not None and watchdog.fired:
+        raise SgidError(f"{_path(url)} cut off: login deadline passed", unavailable=True)
+
+
+def _watch(sock: socket.socket | None) -> None:
+    watchdog = _watchdog.get()
+    if watchdog is not None:
+        watchdog.watch(sock)
+
+
+class _WatchedConnectionMixin:
+    """Hands every socket of a call to the watchdog. Sockets, not connections: http.client
+    drops a connection's socket (to the response) when the answer says Connection: close."""
+
+    def _new_conn(self):
+        sock = super()._new_conn()
+        _watch(sock)  # the TCP socket, so a TLS handshake is watched too
+        return sock
+
+    def connect(self) -> None:
+        super().connect()
+        _watch(self.sock)  # the TLS socket wrapping it
+
+    def request(self, *args, **kwargs):
+        _watch(self.sock)  # a pooled connection is reused without connecting
+        return super().request(*args, **kwargs)
+
+
+class _WatchedHTTPConnection(_WatchedConnectionMixin, HTTPConnection):
+    pass
+
+
+class _WatchedHTTPSConnection(_WatchedConnectionMixin, HTTPSConnection):
+    pass
+
+
+class _WatchedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+class _WatchedAdapter(HTTPAdapter):
+    """requests' adapter, with connections the current callback's watchdog can cut."""
+
+    def init_poolmanager(self, *args, **kwargs) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _WatchedHTTPPool,
+            "https": _WatchedHTTPSPool,
+        }
 
 
 def _safe_json(content: bytes) -> dict:
