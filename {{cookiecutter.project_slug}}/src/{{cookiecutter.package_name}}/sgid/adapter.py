@@ -492,6 +492,8 @@ def read_userinfo(
         for scope, token in kept.items():
             field = jwe.JWE(algs=[*FIELD_JWE_ALGS, *FIELD_JWE_ENCS])
             field.deserialize(token, key=block_key)
+            if len(field.payload) > MAX_FIELD_BYTES:  # cannot be, with zip refused: belt and braces
+                raise ValueError("field too large")
             values[scope] = field.payload.decode("utf-8")  # defect 2: UTF-8, not ASCII
     except (JWException, ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError):
         raise SgidError("userinfo refused: could not decrypt") from None
