@@ -225,6 +225,9 @@ def test_the_readme_logs_in_against_mockpass(
         assert "Log out" in person.text, person.text[:3000]
         assert expected["name"] in person.text, person.text[:3000]
         assert expected["email"] in person.text, person.text[:3000]
+        # MockPass sends the NRIC whatever was asked: only the requested scopes are kept.
+        assert nric not in person.text and "NRIC" not in person.text, person.text[:3000]
+        assert "dropped 1 field(s) for scopes not requested" in app.output(), app.output()
         assert "Redirecting login from " in mockpass.output(), mockpass.output()
         person.press("Log out")
         assert "You have logged out" in person.text, person.text[:2000]
