@@ -5,8 +5,10 @@ store is down and that it recovers by itself. When CI=true a missing server fail
 elsewhere they are skipped with a line saying what to install.
 """
 
+import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -45,6 +47,20 @@ def wait_for_port(port: int, process: subprocess.Popen | None, name: str) -> Non
     raise RuntimeError(f"{name} did not listen on port {port} within {START_TIMEOUT} s")
 
 
+def signal_all(pids: list[int], signum: int) -> None:
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):  # a backend that ended meanwhile
+            os.kill(pid, signum)
+
+
+def children(pid: int) -> list[int]:
+    """Child processes of pid (Linux's /proc), so a whole server can be stopped."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
 class RedisServer:
     """redis-server without persistence: a restart empties it, as a replaced Redis would be."""
 
@@ -69,6 +85,14 @@ class RedisServer:
             self.process.kill()  # an outage, not a clean shutdown
             self.process.wait(timeout=10)
             self.process = None
+
+    def freeze(self) -> None:
+        """Stop the server without closing anything (SIGSTOP): connections stay open, and the
+        kernel still acknowledges packets, but nothing answers, like a stalled VM."""
+        signal_all([self.process.pid], signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        signal_all([self.process.pid], signal.SIGCONT)
 
     def size(self) -> int:
         """How many keys Redis holds (logins in progress live in a cookie)."""
@@ -124,6 +148,20 @@ class PostgresServer:
     def stop(self) -> None:
         if (self.data / "postmaster.pid").exists():  # running
             self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def freeze(self) -> None:
+        """Stop the postmaster and every backend (SIGSTOP): connections stay open, the kernel
+        still acknowledges packets, but nothing answers, like a stalled VM or disk."""
+        postmaster = int((self.data / "postmaster.pid").read_text().split()[0])
+        self.frozen = [postmaster, *children(postmaster)]
+        signal_all(self.frozen, signal.SIGSTOP)
+        # A backend forked in the meantime is stopped too.
+        signal_all([pid for pid in children(postmaster) if pid not in self.frozen], signal.SIGSTOP)
+        self.frozen = [postmaster, *children(postmaster)]
+
+    def thaw(self) -> None:
+        signal_all(getattr(self, "frozen", []), signal.SIGCONT)
+        self.frozen = []
 
     def size(self) -> int:
         """How many rows the session table holds (logins in progress live in a cookie)."""

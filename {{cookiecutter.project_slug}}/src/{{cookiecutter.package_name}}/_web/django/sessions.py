@@ -2,14 +2,17 @@
 {%- if cookiecutter.session_store == "database" %}
 
 import logging
+from contextlib import nullcontext
 
 from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.db import DatabaseError, connection
 
 from ..errors import STORE_RETRY_AFTER, STORE_UNAVAILABLE
+from ..store_limits import STORE_GUARD, StoreBusy, guard_django_connection
 {%- elif cookiecutter.session_store == "redis" %}
 
 import logging
+from contextlib import nullcontext
 
 import redis
 from django.contrib.sessions.backends import cache as cache_sessions
@@ -30,10 +33,13 @@ from ..cookie_crypto import SessionSealer
 
 log = logging.getLogger(__name__)
 {%- if cookiecutter.session_store == "database" %}
-STORE_ERRORS = (DatabaseError,)
+STORE_ERRORS = (DatabaseError, StoreBusy)
+# Each store operation takes one of a few places per process (store_limits.StoreGuard).
+store_slot = STORE_GUARD.slot
 PURGE_EVERY = 100  # responses between deletions of expired rows (SQL has no TTL of its own)
 {%- else %}
 STORE_ERRORS = (redis.RedisError, OSError)
+store_slot = nullcontext  # redis-py's own timeouts bound each wait (store_limits.py)
 {%- endif %}
 {%- endif %}
 
@@ -49,8 +55,9 @@ def session_fits(session) -> bool:
 
 def store_is_reachable() -> bool:
 {%- if cookiecutter.session_store == "database" %}
+    guard_django_connection(connection)
     try:
-        with connection.cursor() as cursor:
+        with store_slot(), connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except STORE_ERRORS:
         return False
@@ -95,10 +102,17 @@ class SessionMiddleware(DjangoSessionMiddleware):
     """
 
     def process_request(self, request):
+{%- if cookiecutter.session_store == "database" %}
+        # Every wait on PostgreSQL bounded, this thread's connection included (store_limits.py).
+        guard_django_connection(connection)
+{%- endif %}
         super().process_request(request)
+        if request.session.session_key is None:
+            return None  # a new visitor: nothing to read
         try:
             # Loads the session now; only a session id sent by the browser reaches the store.
-            request.session.get("_")
+            with store_slot():
+                request.session.get("_")
         except STORE_ERRORS as exc:
             return store_unavailable(request, exc)
         return None
@@ -109,8 +123,12 @@ class SessionMiddleware(DjangoSessionMiddleware):
         return None
 
     def process_response(self, request, response):
+        session = getattr(request, "session", None)
+        # Only a session with something to write or delete reaches the store.
+        needs_store = session is not None and (session.modified or session.session_key)
         try:
-            response = super().process_response(request, response)
+            with store_slot() if needs_store else nullcontext():
+                response = super().process_response(request, response)
 {%- if cookiecutter.session_store == "database" %}
             self.responses = getattr(self, "responses", 0) + 1
             if self.responses % PURGE_EVERY == 0:
@@ -125,7 +143,8 @@ class SessionMiddleware(DjangoSessionMiddleware):
 def purge_expired_sessions(store) -> None:
     """Delete expired rows, as manage clearsessions does; skipped while the store is down."""
     try:
-        store.clear_expired()
+        with store_slot():
+            store.clear_expired()
     except STORE_ERRORS as exc:
         log.warning("expired-session purge skipped: %s", type(exc).__name__)
 {%- endif %}

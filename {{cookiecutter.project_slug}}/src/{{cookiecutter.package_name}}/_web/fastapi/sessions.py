@@ -33,6 +33,7 @@ from starsessions.stores.redis import RedisStore
 from ..config import Settings
 {%- if cookiecutter.session_store == "database" %}
 from ..errors import STORE_RETRY_AFTER, STORE_UNAVAILABLE, StoreUnavailable
+from ..store_limits import StoreBusy
 from .errors import render_error
 from .sql_store import SqlStore
 {%- elif cookiecutter.session_store == "redis" %}
@@ -47,7 +48,7 @@ from .cookie_store import EncryptedCookieStore
 
 log = logging.getLogger(__name__)
 {%- if cookiecutter.session_store == "database" %}
-STORE_ERRORS = (SQLAlchemyError,)
+STORE_ERRORS = (SQLAlchemyError, StoreBusy)
 {%- else %}
 STORE_ERRORS = (RedisError, OSError)
 {%- endif %}

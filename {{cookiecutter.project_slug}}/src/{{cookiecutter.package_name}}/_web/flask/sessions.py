@@ -2,6 +2,9 @@
 {%- if cookiecutter.session_store != "cookie" %}
 
 import logging
+{%- if cookiecutter.session_store == "redis" %}
+from contextlib import nullcontext
+{%- endif %}
 from datetime import timedelta
 {%- else %}
 
@@ -20,7 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..config import Settings
 from ..errors import StoreUnavailable
-from ..store_limits import database_connect_args
+from ..store_limits import STORE_GUARD, StoreBusy, database_connect_args, guard_engine
 {%- elif cookiecutter.session_store == "redis" %}
 
 import redis
@@ -43,9 +46,12 @@ from ..cookie_crypto import SessionSealer
 
 log = logging.getLogger(__name__)
 {%- if cookiecutter.session_store == "database" %}
-STORE_ERRORS = (SQLAlchemyError,)
+STORE_ERRORS = (SQLAlchemyError, StoreBusy)
+# Each store operation takes one of a few places per process (store_limits.StoreGuard).
+store_slot = STORE_GUARD.slot
 {%- else %}
 STORE_ERRORS = (redis.RedisError, OSError)
+store_slot = nullcontext  # redis-py's own timeouts bound each wait (store_limits.py)
 {%- endif %}
 # Pages that answer without the session, even while the store is down.
 SESSIONLESS_ENDPOINTS = {"static", "pages.healthz"}
@@ -71,7 +77,10 @@ def init_app(app: Flask, settings: Settings) -> None:
         SESSION_CLEANUP_N_REQUESTS=100,  # SQL has no TTL: purge expired rows now and then
     )
     # One SQLAlchemy per app: Flask-Session defines its table on this instance's metadata.
-    app.config["SESSION_SQLALCHEMY"] = SQLAlchemy(app)
+    app.config["SESSION_SQLALCHEMY"] = db = SQLAlchemy(app)
+    with app.app_context():
+        # Every wait on PostgreSQL bounded (store_limits.py), before the first connection.
+        guard_engine(db.engine)
     Session(app)
     _no_retry_sleeps(app.session_interface)
     _guard_store(app)
@@ -114,7 +123,7 @@ def session_fits(session) -> bool:
 def store_is_reachable() -> bool:
 {%- if cookiecutter.session_store == "database" %}
     try:
-        with current_app.extensions["sqlalchemy"].engine.connect() as connection:
+        with store_slot(), current_app.extensions["sqlalchemy"].engine.connect() as connection:
             connection.execute(text("SELECT 1"))
     except Exception:
         return False
@@ -149,7 +158,8 @@ def _no_retry_sleeps(interface) -> None:
 
     def purge_unless_store_is_down() -> None:
         try:
-            purge()
+            with store_slot():
+                purge()
         except STORE_ERRORS as exc:
             log.warning("expired-session purge skipped: %s", type(exc).__name__)
 
@@ -194,8 +204,11 @@ class GuardedSessionInterface(SessionInterface):
         self.inner = inner
 
     def open_session(self, app, request):
+        if not request.cookies.get(self.get_cookie_name(app)):
+            return self.inner.open_session(app, request)  # a new visitor: nothing to read
         try:
-            return self.inner.open_session(app, request)
+            with store_slot():
+                return self.inner.open_session(app, request)
         except STORE_ERRORS as exc:
             log.warning("session store unavailable: %s", type(exc).__name__)
             return StoreDownSession()
@@ -203,15 +216,20 @@ class GuardedSessionInterface(SessionInterface):
     def save_session(self, app, session, response):
         if getattr(session, "store_failed", False):
             return  # Flask saves again after the error page; one wait per request is enough
+        if not session and not session.modified:
+            self.inner.save_session(app, session, response)  # nothing to write or delete
+            return
         try:
-            self.inner.save_session(app, session, response)
+            with store_slot():
+                self.inner.save_session(app, session, response)
         except STORE_ERRORS as exc:
             session.store_failed = True
             raise StoreUnavailable from exc
 
     def regenerate(self, session) -> None:
         try:
-            self.inner.regenerate(session)
+            with store_slot():
+                self.inner.regenerate(session)
         except STORE_ERRORS as exc:
             raise StoreUnavailable from exc
 
