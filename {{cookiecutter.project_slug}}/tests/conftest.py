@@ -123,7 +123,15 @@ def large_personas() -> list[dict]:
     base = personas()[DEFAULT_PERSONA]
     scopes = ("myinfo.name", "myinfo.registered_address")
     return [
-        {**base, "id": pid, "data": {**base["data"], **dict.fromkeys(scopes, value)}}
+        {
+            **base,
+            "id": pid,
+            # A name of its own: the picker labels each persona by it (the browser tests pick
+            # by label, and two DENISEs would be ambiguous).
+            "name": f"TEST PERSONA {pid.upper()}",
+            "summary": "A value too long for the cookie store (tests only)",
+            "data": {**base["data"], **dict.fromkeys(scopes, value)},
+        }
         for pid, value in LARGE_VALUES.items()
     ]
 
