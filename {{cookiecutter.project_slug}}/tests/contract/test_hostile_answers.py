@@ -6,7 +6,6 @@ Black-box over HTTP, driven by the emulator's userinfo and ID token faults.
 import html
 import os
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -69,9 +68,9 @@ def test_mockpass_encryption_logs_in(flow, browser, emulator):
 @pytest.mark.parametrize("fault", HOSTILE_USERINFO)
 def test_hostile_userinfo_is_refused(flow, browser, emulator, fault):
     emulator.faults(fault)
-    started = time.monotonic()
+    # Refused without inflating anything: test_a_zip_bomb_costs_no_memory measures that (a
+    # time bound here also timed the emulator building its bomb, and flaked under load).
     assert_refused(flow.log_in(browser), 502)
-    assert time.monotonic() - started < 2  # inflating 100 MB alone takes longer
     assert not flow.is_logged_in(browser)
 
 
