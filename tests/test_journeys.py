@@ -13,16 +13,14 @@ import os
 import re
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import readme_commands
 from person import Person
+from terminal import SHELL_ENV, Server, free_port, missing, shell
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent
 TEMPLATE = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text(encoding="utf-8"))
@@ -38,17 +36,6 @@ JOURNEYS = [
         ("django", "cookie"),
     ]
 ]
-# A person's shell: the machine's environment (its proxy and certificate settings included),
-# with nothing the app reads and nothing of this test run's own virtualenv.
-APP_VARIABLES = re.compile(
-    r"(APP_ENV|SECRET_KEY|SGID_\w+|DATABASE_URL|REDIS_URL|TEST_DATABASE|HOST|PORT|EMULATOR_PORT"
-    r"|WEB_CONCURRENCY|TRUSTED_PROXIES|ALLOWED_HOSTS|SESSION_\w+|LOGIN_TTL_SECONDS"
-    r"|VIRTUAL_ENV|PYTHONPATH|PYTHONHOME|UV_PROJECT_ENVIRONMENT|PYTEST_\w+)"
-)
-SHELL_ENV = {name: value for name, value in os.environ.items() if not APP_VARIABLES.fullmatch(name)}
-SHELL_ENV["PATH"] = os.pathsep.join(
-    entry for entry in SHELL_ENV["PATH"].split(os.pathsep) if entry != str(Path(sys.prefix, "bin"))
-)
 # git commit needs an identity, which a person's machine has in ~/.gitconfig and CI does not.
 GIT_IDENTITY = {
     "GIT_AUTHOR_NAME": "Journey",
@@ -56,113 +43,10 @@ GIT_IDENTITY = {
     "GIT_COMMITTER_NAME": "Journey",
     "GIT_COMMITTER_EMAIL": "journey@example.gov.sg",
 }
-START_SECONDS = 60
 PERSONA = ("wei", "LI WEI")  # a non-ASCII name: 李伟 LI WEI
 PUBLIC_CALLBACK = "https://app.example.gov.sg/callback"
 
 pytestmark = [pytest.mark.slow, pytest.mark.journey]
-
-
-def missing(message: str) -> None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(message)
-    pytest.skip(message)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def shell(command: str, cwd: Path, env: dict | None = None, timeout: float = 300) -> str:
-    """Run one README command as a person types it; its output, or a failure that shows it."""
-    done = subprocess.run(
-        ["bash", "-c", command],
-        cwd=cwd,
-        env={**SHELL_ENV, **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    assert done.returncode == 0, f"`{command}` in {cwd}: exit {done.returncode}\n" + (
-        done.stdout[-3000:] + done.stderr[-3000:]
-    )
-    return done.stdout + done.stderr
-
-
-class Server:
-    """A README command that serves until stopped, in its own process group as in a terminal."""
-
-    def __init__(self, command: str, cwd: Path, env: dict | None = None):
-        self.log = cwd.parent / f"{cwd.name}-{secrets.token_hex(3)}.log"
-        with self.log.open("w") as output:
-            self.process = subprocess.Popen(
-                ["bash", "-c", command],
-                cwd=cwd,
-                env={**SHELL_ENV, **(env or {})},
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        self.command = command
-
-    def wait_for(self, url: str) -> None:
-        deadline = time.monotonic() + START_SECONDS
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, f"`{self.command}` stopped:\n{self.output()}"
-            try:
-                with socket.create_connection(url_address(url), timeout=1):
-                    pass
-                import requests
-
-                if requests.get(url, timeout=5).status_code < 500:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise AssertionError(f"`{self.command}` did not answer {url}:\n{self.output()}")
-
-    def ctrl_c(self) -> None:
-        """What Ctrl+C in a terminal does: SIGINT to the foreground process group."""
-        os.killpg(self.process.pid, signal.SIGINT)
-        self.process.wait(timeout=20)
-        deadline = time.monotonic() + 10
-        while group_alive(self.process.pid) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert not group_alive(self.process.pid), f"left running after Ctrl+C:\n{self.output()}"
-
-    def kill(self) -> None:
-        if group_alive(self.process.pid):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")[-5000:]
-
-
-def url_address(url: str) -> tuple[str, int]:
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    return parts.hostname, parts.port or 80
-
-
-def group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    # Zombies count as gone: only their parent's wait() is missing.
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (FileNotFoundError, IndexError):
-            continue
-        if int(fields[2]) == pgid and fields[0] != "Z":
-            return True
-    return False
 
 
 # --- the journeys -------------------------------------------------------------------------

@@ -21,10 +21,7 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -32,6 +29,7 @@ import pytest
 import readme_commands
 import requests
 from person import Person
+from terminal import SHELL_ENV, Server, free_port, missing
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent
 FRAMEWORKS = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text(encoding="utf-8"))[
@@ -39,75 +37,7 @@ FRAMEWORKS = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text(encoding=
 ]
 MOCKPASS_VERSION = "4.3.4"
 SCOPES = "openid myinfo.name myinfo.email"
-START_SECONDS = 60
-# The machine's environment without anything the app, MockPass or this run's virtualenv reads.
-OWN_VARIABLES = re.compile(
-    r"(APP_ENV|SECRET_KEY|SGID_\w+|DATABASE_URL|REDIS_URL|HOST|PORT|EMULATOR_PORT"
-    r"|WEB_CONCURRENCY|TRUSTED_PROXIES|ALLOWED_HOSTS|SESSION_\w+|LOGIN_TTL_SECONDS"
-    r"|MOCKPASS_\w+|SHOW_LOGIN_PAGE|SERVICE_PROVIDER_\w+|ENCRYPT_MYINFO"
-    r"|VIRTUAL_ENV|PYTHONPATH|PYTHONHOME|UV_PROJECT_ENVIRONMENT|PYTEST_\w+)"
-)
-BASE_ENV = {name: value for name, value in os.environ.items() if not OWN_VARIABLES.fullmatch(name)}
-BASE_ENV["PATH"] = os.pathsep.join(
-    entry for entry in BASE_ENV["PATH"].split(os.pathsep) if entry != str(Path(sys.prefix, "bin"))
-)
-
 pytestmark = pytest.mark.slow
-
-
-def missing(message: str) -> None:
-    """Skip locally when something the test needs is missing; under CI, fail."""
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(message)
-    pytest.skip(message)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Server:
-    """A server in its own process group, its output in a log file."""
-
-    def __init__(self, command: str, cwd: Path, env: dict[str, str], log: Path):
-        self.log = log
-        with log.open("w") as output:
-            self.process = subprocess.Popen(
-                ["bash", "-c", command],
-                cwd=cwd,
-                env={**BASE_ENV, **env},
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        self.name = f"`{command}`"
-
-    def wait_for(self, url: str) -> None:
-        deadline = time.monotonic() + START_SECONDS
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, f"{self.name} stopped:\n{self.output()}"
-            try:
-                if requests.get(url, timeout=5).status_code < 500:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.2)
-        raise AssertionError(f"{self.name} did not answer {url}:\n{self.output()}")
-
-    def stop(self) -> None:
-        try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout=20)
-        except ProcessLookupError:
-            pass
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")[-5000:]
 
 
 @pytest.fixture(scope="session")
@@ -173,7 +103,7 @@ def test_the_readme_logs_in_against_mockpass(
     subprocess.run(
         ["uv", "sync", "-q", "--compile-bytecode"],
         cwd=project,
-        env=BASE_ENV,
+        env=SHELL_ENV,
         check=True,
         timeout=900,
     )
