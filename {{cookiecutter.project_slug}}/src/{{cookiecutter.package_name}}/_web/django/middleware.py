@@ -5,9 +5,9 @@ import time
 from django.conf import settings
 from django.http import HttpResponseNotAllowed
 
-from ..errors import http_error_page
-from ..logs import log_request
-from ..security_headers import security_headers as headers_for
+from ..pages.error_messages import http_error_page
+from ..serving.logs import log_request
+from ..security.headers import security_headers as headers_for
 
 # Django's form field for the CSRF token; the shared page contract posts it as csrf_token.
 CSRF_FIELD = "csrf_token"
@@ -70,7 +70,7 @@ def friendly_method_not_allowed(get_response):
     def middleware(request):
         response = get_response(request)
         if isinstance(response, HttpResponseNotAllowed):
-            from .errors import render_error
+            from .error_handlers import render_error
 
             page = render_error(request, http_error_page(405))
             page["Allow"] = response["Allow"]

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from ..logs import log_request
+from ..serving.logs import log_request
 
 
 def install(app: FastAPI, trusted_proxies: int) -> None:

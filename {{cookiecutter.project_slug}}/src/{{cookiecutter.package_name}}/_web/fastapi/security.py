@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..config import Settings
-from ..security_headers import security_headers
+from ..security.headers import security_headers
 
 CSRF_FIELD = "csrf_token"  # the form field, and the key the token has in the session
 MAX_FORM_BYTES = 64 * 1024

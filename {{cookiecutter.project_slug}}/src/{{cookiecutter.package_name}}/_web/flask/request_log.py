@@ -5,7 +5,7 @@ import time
 
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ..logs import log_request
+from ..serving.logs import log_request
 
 
 def wrap(wsgi_app, trusted_proxies: int):
