@@ -1,4 +1,4 @@
-"""The cookie store's session, sealed into the session cookie (the crypto: sealed_cookies.py).
+"""The cookie store's session, sealed into the session cookie (crypto: security/sealed_cookies.py).
 
 The session is compressed before sealing, so a profile of a few kB fits the 4 kB cookie (it
 holds nothing an attacker chooses, see Sealer). A session that cannot fit is refused when it is

@@ -14,7 +14,7 @@ CSRF_FIELD = "csrf_token"
 
 
 def request_log(get_response):
-    """The app's one line per request (logs.py); gunicorn's own access log is off."""
+    """The app's one line per request (serving/logs.py); gunicorn's own access log is off."""
 
     def middleware(request):
         started = time.perf_counter()
@@ -35,7 +35,7 @@ def request_log(get_response):
 
 
 def security_headers(get_response):
-    """The headers every framework sends (security_headers.py), on every response."""
+    """The headers every framework sends (security/headers.py), on every response."""
     production = settings.PRODUCTION
 
     def middleware(request):

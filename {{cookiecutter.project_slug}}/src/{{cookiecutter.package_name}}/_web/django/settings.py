@@ -141,7 +141,7 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 CSRF_USE_SESSIONS = True
 CSRF_FAILURE_VIEW = f"{WEB}.error_handlers.csrf_failure"
 
-# security_headers.py sets the same values on every response; these keep Django's own
+# security/headers.py sets the same values on every response; these keep Django's own
 # middleware (and `manage.py check --deploy`) in agreement with it.
 SECURE_HSTS_SECONDS = 63072000 if PRODUCTION else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
@@ -168,7 +168,8 @@ USE_I18N = False
 USE_TZ = True
 TIME_ZONE = "UTC"
 
-# The format every framework logs in (logs.py): JSON lines in production, plain in development.
+# The format every framework logs in (serving/logs.py): JSON lines in production, plain in
+# development.
 LOGGING_CONFIG = None
 configure_logging(PRODUCTION)
 # One line per request in development too: runserver logs every request itself ("django.server")

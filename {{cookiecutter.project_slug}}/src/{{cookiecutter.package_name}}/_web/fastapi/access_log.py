@@ -1,4 +1,4 @@
-"""The app's one log line per request (logs.py), and the trusted proxies' X-Forwarded-* headers.
+"""The app's one log line per request (serving/logs.py), and trusted proxies' X-Forwarded-* headers.
 
 uvicorn's own access log prints the query string, and the callback's holds the authorization
 code, so the servers run with --no-access-log and this middleware logs instead.

@@ -80,7 +80,7 @@ def install(app: FastAPI, settings: Settings) -> None:
 class SecurityHeadersMiddleware:
     """Adds security_headers() to every response: pages, redirects, errors and static files.
 
-    (The 500 page is sent from outside every middleware; errors.py adds the headers there.)
+    (The 500 page is sent from outside every middleware; error_handlers.py adds the headers there.)
     """
 
     def __init__(self, app: ASGIApp, production: bool):

@@ -1,4 +1,4 @@
-"""The app's one log line per request (logs.py), and the trusted proxies' X-Forwarded-* headers."""
+"""The app's one line per request (serving/logs.py), and trusted proxies' X-Forwarded-* headers."""
 
 import logging
 import time
