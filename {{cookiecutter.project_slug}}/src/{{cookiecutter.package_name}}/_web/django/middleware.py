@@ -6,8 +6,8 @@ from django.conf import settings
 from django.http import HttpResponseNotAllowed
 
 from ..pages.error_messages import http_error_page
-from ..serving.logs import log_request
 from ..security.headers import security_headers as headers_for
+from ..serving.logs import log_request
 
 # Django's form field for the CSRF token; the shared page contract posts it as csrf_token.
 CSRF_FIELD = "csrf_token"

@@ -9,7 +9,6 @@ import os
 {%- if cookiecutter.session_store == "redis" %}
 import warnings
 {%- endif %}
-from pathlib import Path
 from urllib.parse import urlsplit
 {%- if cookiecutter.session_store == "database" %}
 
@@ -107,6 +106,8 @@ DATABASES = {
 DATABASES["default"]["OPTIONS"] = database_connect_args(APP_SETTINGS.database_url)
 _db = DATABASES["default"]
 if _db["ENGINE"].endswith("sqlite3") and _db["NAME"] != ":memory:":
+    from pathlib import Path
+
     # A relative path means the working directory, as everywhere else in the settings.
     _sqlite = Path(_db["NAME"]).resolve()
     _sqlite.parent.mkdir(parents=True, exist_ok=True)

@@ -16,7 +16,9 @@ def jinja_environment(**options) -> Environment:
 
     Django's Jinja2 backend adds csrf_token (and request) to each page's context itself.
     """
-    environment = Environment(**options)
+    # Escaping on, as in Flask and FastAPI (the backend's default too), and visibly so.
+    options.pop("autoescape", None)
+    environment = Environment(autoescape=True, **options)
     environment.globals["app_name"] = APP_NAME
     return environment
 
