@@ -35,9 +35,9 @@ STORE_ONLY_PATHS = {
 # Files only some frameworks need, in the same form. Django renders its own templates (Django
 # template language, in its web/) and has a manage command; the others share the Jinja pages.
 FRAMEWORK_ONLY_PATHS = {
-    "django": ["src/{package}/manage.py", "src/{package}/gunicorn_command.py"],
-    "fastapi": ["src/{package}/templates"],
-    "flask": ["src/{package}/templates", "src/{package}/gunicorn_command.py"],
+    "django": ["src/{package}/manage.py", "src/{package}/serving/gunicorn_command.py"],
+    "fastapi": [],
+    "flask": ["src/{package}/serving/gunicorn_command.py"],
 }
 
 STORE_ENV_LINES = {

@@ -149,6 +149,22 @@ def test_only_the_chosen_options_files_remain(baked, post_gen):
         assert kept == (path in needed), path
 
 
+def test_one_copy_of_the_pages_for_every_framework(baked):
+    # Django renders the same Jinja templates as Flask and FastAPI (its Jinja2 backend).
+    project, _ = baked
+    package = project / "src" / project.name.replace("-", "_")
+    pages = sorted(path.relative_to(package) for path in project.rglob("*.html"))
+    assert [path.parent for path in pages] == [Path("pages/templates")] * len(pages)
+    assert {path.name for path in pages} == {
+        "base.html",
+        "error.html",
+        "home.html",
+        "logged_out.html",
+    }
+    static = package / "pages" / "static"
+    assert sorted(path.name for path in static.iterdir()) == ["app.css", "favicon.svg"]
+
+
 # --- the prune table names real files -------------------------------------------------------
 
 

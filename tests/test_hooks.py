@@ -492,14 +492,18 @@ def test_prune_keeps_the_cookie_stores_own_files(post_gen, tmp_path):
 def test_prune_keeps_only_the_chosen_frameworks_own_files(post_gen, tmp_path):
     project = fake_project(tmp_path)
     touch(project / "src/pkg/manage.py")
-    touch(project / "src/pkg/templates/home.html")
+    touch(project / "src/pkg/serving/gunicorn_command.py")
     touch(project / "src/pkg/_web/django/__init__.py", "django")
     touch(project / "tests/_web/django/test_views.py", "django")
     post_gen.prune(project, "pkg", "django", "redis")
     assert "src/pkg/manage.py" in tree(project)
-    assert not (project / "src/pkg/templates").exists()
+    assert "src/pkg/serving/gunicorn_command.py" in tree(project)
     post_gen.prune(fake_project(tmp_path / "flask"), "pkg", "flask", "redis")
     assert not (tmp_path / "flask/src/pkg/manage.py").exists()
+    other = fake_project(tmp_path / "other")
+    touch(other / "src/pkg/serving/gunicorn_command.py")
+    post_gen.prune(other, "pkg", "other", "redis")
+    assert not (other / "src/pkg/serving/gunicorn_command.py").exists()
 
 
 def test_prune_is_idempotent_and_tolerates_missing_paths(post_gen, tmp_path):

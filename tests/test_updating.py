@@ -231,7 +231,7 @@ def test_cruft_update_brings_the_templates_change_and_keeps_the_owners(
     env_file = (project / ".env").read_bytes()
 
     # The owner changes a page; the template changes its README.
-    page = project / "src" / "aero_s_quoted_app" / "templates" / "home.html"
+    page = project / "src" / "aero_s_quoted_app" / "pages" / "templates" / "home.html"
     page.write_text(page.read_text(encoding="utf-8") + USER_LINE + "\n", encoding="utf-8")
     commit_all(project, "Owner's change", env)
     readme = template_repo / "{{cookiecutter.project_slug}}" / "README.md"

@@ -1,11 +1,11 @@
-"""The cookie store's session, sealed into the session cookie (the crypto: sealed_cookies.py).
+"""The cookie store's session, sealed into the session cookie (crypto: security/sealed_cookies.py).
 
 The session is compressed before sealing, so a profile of a few kB fits the 4 kB cookie (it
 holds nothing an attacker chooses, see Sealer). A session that cannot fit is refused when it is
 sealed; at login that ends on the "too large" page (login.sign_in), never a silent non-login.
 """
 
-from .sealed_cookies import Sealer
+from .security.sealed_cookies import Sealer
 
 # Refused before compression too: it bounds what unsealing inflates, and a session this large
 # only fits when it is mostly repetition, which no real sgID answer is.

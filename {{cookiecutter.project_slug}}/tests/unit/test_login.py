@@ -2,7 +2,7 @@
 
 import pytest
 
-from {{ cookiecutter.package_name }}.sealed_cookies import MAX_COOKIE_BYTES, Sealer
+from {{ cookiecutter.package_name }}.security.sealed_cookies import MAX_COOKIE_BYTES, Sealer
 from {{ cookiecutter.package_name }}.sgid import login
 from {{ cookiecutter.package_name }}.sgid.adapter import SgidAdapter
 

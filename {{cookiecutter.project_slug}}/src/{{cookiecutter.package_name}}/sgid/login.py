@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 
-from ..sealed_cookies import CookieTooLarge, Sealer
+from ..security.sealed_cookies import CookieTooLarge, Sealer
 from .adapter import Identity, SgidAdapter, SgidError
 from .redirects import safe_return_path
 

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from ..sgid import login
 from ..sgid.adapter import SgidAdapter
-from .errors import callback_error_page
+from .error_handlers import callback_error_page
 from .sessions import session_fits
 
 log = logging.getLogger(__name__)

@@ -5,16 +5,16 @@ import time
 from django.conf import settings
 from django.http import HttpResponseNotAllowed
 
-from ..errors import http_error_page
-from ..logs import log_request
-from ..security_headers import security_headers as headers_for
+from ..pages.error_messages import http_error_page
+from ..security.headers import security_headers as headers_for
+from ..serving.logs import log_request
 
 # Django's form field for the CSRF token; the shared page contract posts it as csrf_token.
 CSRF_FIELD = "csrf_token"
 
 
 def request_log(get_response):
-    """The app's one line per request (logs.py); gunicorn's own access log is off."""
+    """The app's one line per request (serving/logs.py); gunicorn's own access log is off."""
 
     def middleware(request):
         started = time.perf_counter()
@@ -35,7 +35,7 @@ def request_log(get_response):
 
 
 def security_headers(get_response):
-    """The headers every framework sends (security_headers.py), on every response."""
+    """The headers every framework sends (security/headers.py), on every response."""
     production = settings.PRODUCTION
 
     def middleware(request):
@@ -70,7 +70,7 @@ def friendly_method_not_allowed(get_response):
     def middleware(request):
         response = get_response(request)
         if isinstance(response, HttpResponseNotAllowed):
-            from .errors import render_error
+            from .error_handlers import render_error
 
             page = render_error(request, http_error_page(405))
             page["Allow"] = response["Allow"]

@@ -7,7 +7,7 @@ import os
 import sys
 
 from ..config import Settings
-from ..gunicorn_command import gunicorn_command
+from ..serving.gunicorn_command import gunicorn_command
 
 PACKAGE = __package__.rpartition(".")[0]
 SETTINGS_MODULE = f"{__package__}.settings"

@@ -7,7 +7,7 @@ from contextlib import nullcontext
 from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.db import DatabaseError, connection
 
-from ..errors import STORE_RETRY_AFTER, STORE_UNAVAILABLE
+from ..pages.error_messages import STORE_RETRY_AFTER, STORE_UNAVAILABLE
 from ..store_limits import STORE_GUARD, StoreBusy, guard_django_connection
 {%- elif cookiecutter.session_store == "redis" %}
 
@@ -19,7 +19,7 @@ from django.contrib.sessions.backends import cache as cache_sessions
 from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.core.cache import cache
 
-from ..errors import STORE_RETRY_AFTER, STORE_UNAVAILABLE
+from ..pages.error_messages import STORE_RETRY_AFTER, STORE_UNAVAILABLE
 {%- else %}
 
 from functools import cache
@@ -151,7 +151,7 @@ def purge_expired_sessions(store) -> None:
 
 
 def store_unavailable(request, exc: Exception):
-    from .errors import render_error
+    from .error_handlers import render_error
 
     log.warning("session store unavailable: %s", type(exc).__name__)
     response = render_error(request, STORE_UNAVAILABLE)

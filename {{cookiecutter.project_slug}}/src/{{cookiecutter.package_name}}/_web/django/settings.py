@@ -9,7 +9,6 @@ import os
 {%- if cookiecutter.session_store == "redis" %}
 import warnings
 {%- endif %}
-from pathlib import Path
 from urllib.parse import urlsplit
 {%- if cookiecutter.session_store == "database" %}
 
@@ -20,7 +19,8 @@ from django.core.cache import CacheKeyWarning
 {%- endif %}
 
 from ..config import load_settings
-from ..logs import configure as configure_logging
+from ..pages import STATIC_DIR, TEMPLATES_DIR
+from ..serving.logs import configure as configure_logging
 {%- if cookiecutter.session_store == "database" %}
 from ..store_limits import database_connect_args
 {%- elif cookiecutter.session_store == "redis" %}
@@ -29,7 +29,6 @@ from ..store_limits import redis_options
 
 APP_SETTINGS = load_settings()
 PRODUCTION = APP_SETTINGS.production
-PACKAGE_DIR = Path(__file__).resolve().parent.parent
 WEB = __package__
 
 SECRET_KEY = APP_SETTINGS.secret_key
@@ -81,9 +80,15 @@ ROOT_URLCONF = f"{WEB}.urls"
 WSGI_APPLICATION = f"{WEB}.wsgi.application"
 TEMPLATES = [
     {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "APP_DIRS": True,  # this app's templates/
-        "OPTIONS": {"context_processors": [f"{WEB}.pages.page_context"]},
+        # The Jinja templates every framework renders (pages/templates/), through Django's own
+        # Jinja2 backend; it adds csrf_token (lazily: anonymous pages make no session).
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [TEMPLATES_DIR],
+        "OPTIONS": {
+            "environment": f"{WEB}.views.jinja_environment",
+            # Edited templates show at once in development, as in Flask and FastAPI.
+            "auto_reload": not PRODUCTION,
+        },
     }
 ]
 
@@ -101,6 +106,8 @@ DATABASES = {
 DATABASES["default"]["OPTIONS"] = database_connect_args(APP_SETTINGS.database_url)
 _db = DATABASES["default"]
 if _db["ENGINE"].endswith("sqlite3") and _db["NAME"] != ":memory:":
+    from pathlib import Path
+
     # A relative path means the working directory, as everywhere else in the settings.
     _sqlite = Path(_db["NAME"]).resolve()
     _sqlite.parent.mkdir(parents=True, exist_ok=True)
@@ -133,9 +140,9 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # The CSRF secret lives in the session: one cookie, and logging out ends the token too.
 CSRF_USE_SESSIONS = True
-CSRF_FAILURE_VIEW = f"{WEB}.errors.csrf_failure"
+CSRF_FAILURE_VIEW = f"{WEB}.error_handlers.csrf_failure"
 
-# security_headers.py sets the same values on every response; these keep Django's own
+# security/headers.py sets the same values on every response; these keep Django's own
 # middleware (and `manage.py check --deploy`) in agreement with it.
 SECURE_HSTS_SECONDS = 63072000 if PRODUCTION else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
@@ -155,14 +162,15 @@ SILENCED_SYSTEM_CHECKS = [
 
 # The package ships app.css ready to serve: nothing to collect. WhiteNoise serves it.
 STATIC_URL = "/static/"
-STATIC_ROOT = PACKAGE_DIR / "static"
+STATIC_ROOT = STATIC_DIR
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
 USE_I18N = False
 USE_TZ = True
 TIME_ZONE = "UTC"
 
-# The format every framework logs in (logs.py): JSON lines in production, plain in development.
+# The format every framework logs in (serving/logs.py): JSON lines in production, plain in
+# development.
 LOGGING_CONFIG = None
 configure_logging(PRODUCTION)
 # One line per request in development too: runserver logs every request itself ("django.server")

@@ -2,18 +2,18 @@
 
 from django.urls import path
 
-from . import auth, errors, pages
+from . import auth, error_handlers, views
 
 urlpatterns = [
-    path("", pages.home),
-    path("healthz", pages.healthz),
+    path("", views.home),
+    path("healthz", views.healthz),
     path("login", auth.start),
     path("callback", auth.callback),
     path("logout", auth.logout),
     path("logged-out", auth.logged_out),
 ]
 
-handler400 = errors.bad_request
-handler403 = errors.permission_denied
-handler404 = errors.not_found
-handler500 = errors.server_error
+handler400 = error_handlers.bad_request
+handler403 = error_handlers.permission_denied
+handler404 = error_handlers.not_found
+handler500 = error_handlers.server_error

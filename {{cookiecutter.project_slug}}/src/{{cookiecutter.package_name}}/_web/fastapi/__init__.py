@@ -4,11 +4,11 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from ..config import APP_NAME, Settings, load_settings
-from ..logs import configure as configure_logging
+from ..pages import STATIC_DIR
+from ..serving.logs import configure as configure_logging
 from ..sgid.adapter import SgidAdapter
 from ..sgid.login import LoginCookie
-from . import access_log, auth, errors, pages, security, sessions
-from .rendering import STATIC_DIR
+from . import access_log, auth, error_handlers, security, sessions, views
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -28,10 +28,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.sgid = SgidAdapter.from_settings(settings)
     app.state.login_cookie = LoginCookie.from_settings(settings)
-    app.include_router(pages.router)
+    app.include_router(views.router)
     app.include_router(auth.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    errors.install(app)
+    error_handlers.install(app)
     # Each add_middleware wraps what is there: the last added sees the request first.
     sessions.install(app, settings)
     security.install(app, settings)

@@ -1,4 +1,4 @@
-"""The app's one log line per request (logs.py), and the trusted proxies' X-Forwarded-* headers.
+"""The app's one log line per request (serving/logs.py), and trusted proxies' X-Forwarded-* headers.
 
 uvicorn's own access log prints the query string, and the callback's holds the authorization
 code, so the servers run with --no-access-log and this middleware logs instead.
@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from ..logs import log_request
+from ..serving.logs import log_request
 
 
 def install(app: FastAPI, trusted_proxies: int) -> None:

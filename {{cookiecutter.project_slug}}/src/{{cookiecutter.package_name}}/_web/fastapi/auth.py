@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from ..sgid import login
-from . import errors
+from . import error_handlers
 from .rendering import render
 from .security import check_csrf
 from .sessions import Session, rotate_session_id, session_fits
@@ -46,7 +46,7 @@ async def callback(request: Request, session: Session):
         login.sign_in(session, identity, fits=lambda session: session_fits(request, session))
     except login.CallbackError as exc:
         log.warning("login failed: %s (%s)", exc.kind, exc.reason)
-        response = errors.callback_error_page(request, exc.kind)
+        response = error_handlers.callback_error_page(request, exc.kind)
     else:
         await rotate_session_id(request)
         log.info("login ok")

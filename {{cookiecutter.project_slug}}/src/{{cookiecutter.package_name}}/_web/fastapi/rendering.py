@@ -1,16 +1,12 @@
 """The Jinja page templates, rendered on the server with plain values, as in every framework."""
 
-from pathlib import Path
-
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from ..config import APP_NAME
+from ..pages import TEMPLATES_DIR
 from .security import LazyCsrfToken
-
-PACKAGE_DIR = Path(__file__).resolve().parent.parent
-STATIC_DIR = PACKAGE_DIR / "static"
 
 
 def _page_context(request: Request) -> dict:
@@ -18,7 +14,7 @@ def _page_context(request: Request) -> dict:
 
 
 # Jinja2Templates autoescapes .html files.
-templates = Jinja2Templates(directory=PACKAGE_DIR / "templates", context_processors=[_page_context])
+templates = Jinja2Templates(directory=TEMPLATES_DIR, context_processors=[_page_context])
 
 
 def render(

@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..config import Settings
-from ..security_headers import security_headers
+from ..security.headers import security_headers
 
 CSRF_FIELD = "csrf_token"  # the form field, and the key the token has in the session
 MAX_FORM_BYTES = 64 * 1024
@@ -80,7 +80,7 @@ def install(app: FastAPI, settings: Settings) -> None:
 class SecurityHeadersMiddleware:
     """Adds security_headers() to every response: pages, redirects, errors and static files.
 
-    (The 500 page is sent from outside every middleware; errors.py adds the headers there.)
+    (The 500 page is sent from outside every middleware; error_handlers.py adds the headers there.)
     """
 
     def __init__(self, app: ASGIApp, production: bool):

@@ -20,7 +20,7 @@ COMMON_OPTIONS = [
     # uvicorn's access log prints the query string, and the callback's holds the authorization
     # code: access_log.py logs the path instead.
     "--no-access-log",
-    # uvicorn's own lines in the app's format (logs.py), in the parent process too.
+    # uvicorn's own lines in the app's format (serving/logs.py), in the parent process too.
     "--log-config",
     str(Path(__file__).resolve().parent / "logging.json"),
     # uvicorn believes X-Forwarded-Proto and -For from loopback by default; only

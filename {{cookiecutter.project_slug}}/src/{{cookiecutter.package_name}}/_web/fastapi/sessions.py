@@ -32,14 +32,14 @@ from starsessions.stores.redis import RedisStore
 
 from ..config import Settings
 {%- if cookiecutter.session_store == "database" %}
-from ..errors import STORE_RETRY_AFTER, STORE_UNAVAILABLE, StoreUnavailable
+from ..pages.error_messages import STORE_RETRY_AFTER, STORE_UNAVAILABLE, StoreUnavailable
 from ..store_limits import StoreBusy
-from .errors import render_error
+from .error_handlers import render_error
 from .sql_store import SqlStore
 {%- elif cookiecutter.session_store == "redis" %}
-from ..errors import STORE_RETRY_AFTER, STORE_UNAVAILABLE, StoreUnavailable
+from ..pages.error_messages import STORE_RETRY_AFTER, STORE_UNAVAILABLE, StoreUnavailable
 from ..store_limits import redis_options
-from .errors import render_error
+from .error_handlers import render_error
 {%- elif cookiecutter.session_store == "cookie" %}
 from ..cookie_crypto import SessionSealer
 from .cookie_store import EncryptedCookieStore

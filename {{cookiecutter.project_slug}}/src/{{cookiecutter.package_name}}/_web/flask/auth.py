@@ -5,7 +5,7 @@ import logging
 from flask import Blueprint, current_app, make_response, redirect, render_template, request, session
 
 from ..sgid import login
-from . import errors
+from . import error_handlers
 from .sessions import rotate_session_id, session_fits
 
 bp = Blueprint("auth", __name__)
@@ -32,7 +32,7 @@ def callback():
         login.sign_in(session, identity, fits=session_fits)
     except login.CallbackError as exc:
         log.warning("login failed: %s (%s)", exc.kind, exc.reason)
-        response = make_response(errors.callback_error_page(exc.kind))
+        response = make_response(error_handlers.callback_error_page(exc.kind))
     else:
         rotate_session_id(session)
         log.info("login ok")

@@ -1,11 +1,11 @@
-"""The app's one log line per request (logs.py), and the trusted proxies' X-Forwarded-* headers."""
+"""The app's one line per request (serving/logs.py), and trusted proxies' X-Forwarded-* headers."""
 
 import logging
 import time
 
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ..logs import log_request
+from ..serving.logs import log_request
 
 
 def wrap(wsgi_app, trusted_proxies: int):

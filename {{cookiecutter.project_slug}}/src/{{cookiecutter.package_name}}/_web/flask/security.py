@@ -4,7 +4,7 @@ from flask import Flask, request
 from flask_wtf.csrf import CSRFProtect, generate_csrf
 
 from ..config import Settings
-from ..security_headers import security_headers
+from ..security.headers import security_headers
 
 csrf = CSRFProtect()
 

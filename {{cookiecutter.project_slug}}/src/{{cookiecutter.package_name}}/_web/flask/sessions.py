@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..config import Settings
-from ..errors import StoreUnavailable
+from ..pages.error_messages import StoreUnavailable
 from ..store_limits import STORE_GUARD, StoreBusy, database_connect_args, guard_engine
 {%- elif cookiecutter.session_store == "redis" %}
 
@@ -32,7 +32,7 @@ from flask.sessions import NullSession, SessionInterface
 from flask_session import Session
 
 from ..config import Settings
-from ..errors import StoreUnavailable
+from ..pages.error_messages import StoreUnavailable
 from ..store_limits import redis_options
 {%- else %}
 
@@ -54,7 +54,7 @@ STORE_ERRORS = (redis.RedisError, OSError)
 store_slot = nullcontext  # redis-py's own timeouts bound each wait (store_limits.py)
 {%- endif %}
 # Pages that answer without the session, even while the store is down.
-SESSIONLESS_ENDPOINTS = {"static", "pages.healthz"}
+SESSIONLESS_ENDPOINTS = {"static", "views.healthz"}
 {%- endif %}
 
 

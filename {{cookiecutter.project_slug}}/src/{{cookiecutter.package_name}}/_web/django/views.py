@@ -1,18 +1,26 @@
-"""Home (the login button, or the profile once logged in) and the health check."""
+"""Home (the login button, or the profile once logged in), the health check, and the Jinja setup."""
 
 from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
+from jinja2 import Environment
 
 from ..config import APP_NAME
 from ..sgid import login, profile
 from .sessions import store_is_reachable
 
 
-def page_context(request) -> dict:
-    """What every page gets. Django adds csrf_token, lazily: anonymous pages make no session."""
-    return {"app_name": APP_NAME}
+def jinja_environment(**options) -> Environment:
+    """The Jinja environment of the shared templates: what every page gets, as in every framework.
+
+    Django's Jinja2 backend adds csrf_token (and request) to each page's context itself.
+    """
+    # Escaping on, as in Flask and FastAPI (the backend's default too), and visibly so.
+    options.pop("autoescape", None)
+    environment = Environment(autoescape=True, **options)
+    environment.globals["app_name"] = APP_NAME
+    return environment
 
 
 @require_safe

@@ -6,7 +6,7 @@ from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from ..errors import (
+from ..pages.error_messages import (
     CALLBACK_ERRORS,
     STORE_RETRY_AFTER,
     STORE_UNAVAILABLE,

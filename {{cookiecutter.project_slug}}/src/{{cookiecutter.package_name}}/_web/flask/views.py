@@ -5,7 +5,7 @@ from flask import Blueprint, current_app, jsonify, render_template, session
 from ..sgid import login, profile
 from .sessions import store_is_reachable
 
-bp = Blueprint("pages", __name__)
+bp = Blueprint("views", __name__)
 
 
 @bp.get("/")

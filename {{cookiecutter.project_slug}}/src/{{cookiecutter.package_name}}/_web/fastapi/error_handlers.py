@@ -7,8 +7,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
 from starlette.exceptions import HTTPException
 
-from ..errors import CALLBACK_ERRORS, ErrorPage, http_error_page
-from ..security_headers import security_headers
+from ..pages.error_messages import CALLBACK_ERRORS, ErrorPage, http_error_page
+from ..security.headers import security_headers
 from .rendering import render
 from .security import CsrfRefused
 

@@ -4,7 +4,7 @@ import logging
 
 from django.shortcuts import render
 
-from ..errors import CALLBACK_ERRORS, ErrorPage, http_error_page
+from ..pages.error_messages import CALLBACK_ERRORS, ErrorPage, http_error_page
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,1 @@
+"""Protections every framework shares: the security headers and the sealed, signed cookies."""
