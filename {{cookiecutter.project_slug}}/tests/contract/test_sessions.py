@@ -9,8 +9,8 @@ import zlib
 import pytest
 import requests
 
-from tests.browser import Flow, query, raw_get
-from tests.conftest import personas
+from tests.support.emulator import personas
+from tests.support.http_client import Flow, query, raw_get
 
 COOKIE = "session"  # the development name; production uses __Host-session (test_production.py)
 HOSTILE_IDS = [
@@ -30,10 +30,10 @@ def cookie_header(value: str) -> bytes:
     return b"Cookie: " + COOKIE.encode() + b"=" + value.encode("utf-8")
 
 
-def test_attacker_chosen_session_id_is_ignored(flow, browser):
+def test_attacker_chosen_session_id_is_ignored(flow, client):
     chosen = "attacker-chosen-id-0123456789"
-    browser.cookies.set(COOKIE, chosen)
-    response = flow.log_in(browser)
+    client.cookies.set(COOKIE, chosen)
+    response = flow.log_in(client)
     assert response.status_code == 303
     assert response.cookies.get(COOKIE) not in (None, "", chosen)
     planted = requests.Session()
@@ -53,37 +53,37 @@ def test_hostile_session_ids_are_harmless(app_url, value):
     assert requests.get(f"{app_url}/healthz", timeout=10).status_code == 200
 
 
-def test_logged_in_session_ignores_a_hostile_id_next_to_it(flow, browser):
-    flow.log_in(browser)
+def test_logged_in_session_ignores_a_hostile_id_next_to_it(flow, client):
+    flow.log_in(client)
     for value in HOSTILE_IDS[:4]:
         stray = requests.Session()
         stray.cookies.set(COOKIE, value)
         assert not flow.is_logged_in(stray)
-    assert flow.is_logged_in(browser)
+    assert flow.is_logged_in(client)
 
 
 @pytest.mark.waits
-def test_idle_session_ends_on_the_server(short_lived_url, browser):
+def test_idle_session_ends_on_the_server(short_lived_url, client):
     flow = Flow(short_lived_url)  # idle limit 0.9 s
-    assert flow.log_in(browser).status_code == 303
-    copied = browser.cookies.get(COOKIE)
+    assert flow.log_in(client).status_code == 303
+    copied = client.cookies.get(COOKIE)
     for _ in range(4):  # activity keeps the session alive past the idle limit
         time.sleep(0.3)
-        assert flow.is_logged_in(browser)
+        assert flow.is_logged_in(client)
     time.sleep(1.2)
-    assert not flow.is_logged_in(browser)
+    assert not flow.is_logged_in(client)
     replay = requests.Session()  # the cookie as it was while active does not help either
     replay.cookies.set(COOKIE, copied)
     assert not flow.is_logged_in(replay)
 
 
 @pytest.mark.waits
-def test_absolute_session_limit_ends_even_an_active_session(short_absolute_url, browser):
+def test_absolute_session_limit_ends_even_an_active_session(short_absolute_url, client):
     flow = Flow(short_absolute_url)  # 1.08 s
-    assert flow.log_in(browser).status_code == 303
+    assert flow.log_in(client).status_code == 303
     deadline = time.monotonic() + 1.5
     while time.monotonic() < deadline:  # active all along
-        logged_in = flow.is_logged_in(browser)
+        logged_in = flow.is_logged_in(client)
         time.sleep(0.2)
     assert not logged_in
 
@@ -113,16 +113,16 @@ def _s256(verifier: str) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
-def test_no_personal_data_token_or_verifier_in_any_cookie(flow, browser):
+def test_no_personal_data_token_or_verifier_in_any_cookie(flow, client):
     persona = personas()["jose"]
-    authorize_url = flow.start(browser)
+    authorize_url = flow.start(client)
     challenge = query(authorize_url)["code_challenge"]
-    seen = [c.value for c in browser.cookies]
-    callback = flow.authorize(browser, authorize_url, "jose")
+    seen = [c.value for c in client.cookies]
+    callback = flow.authorize(client, authorize_url, "jose")
     code = query(callback)["code"]
-    response = browser.get(callback, allow_redirects=False)
+    response = client.get(callback, allow_redirects=False)
     assert response.status_code == 303
-    seen += [c.value for c in browser.cookies]
+    seen += [c.value for c in client.cookies]
     secrets_ = [persona["name"], "eyJ", code, *persona["data"].values()]
     for value in seen:
         for text in _readable_forms(value):

@@ -10,8 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from tests.browser import Flow
-from tests.conftest import SHORT_LIVED
+from tests.support.http_client import Flow
+from tests.support.instances import SHORT_LIVED
 
 # Each test here waits on purpose for a limit to pass; the quick check leaves them out.
 pytestmark = pytest.mark.waits
