@@ -9,6 +9,7 @@ from {{ cookiecutter.package_name }}.config import DEFAULT_SCOPES
 
 from tests.support.http_client import Flow, assert_refused, query
 from tests.support.instances import JWKS_REFRESH_COOLDOWN, SHORT_TTL
+from tests.web.facts import SERVER
 
 ID_TOKEN_FAULTS = [
     "id_token.bad_signature",
@@ -113,7 +114,7 @@ def test_code_from_another_login_is_refused(flow, client):
     response = client.get(
         f"{flow.app_url}/callback", params={"code": stolen_code, "state": own_state}
     )
-    assert response.status_code in (502, 400)
+    assert response.status_code == 502  # sgID refuses the code: its PKCE verifier is not ours
     assert not flow.is_logged_in(client)
 
 
@@ -139,7 +140,8 @@ def test_malformed_callbacks_are_refused(flow, client, emulator, name):
     real = query(flow.authorize(client, flow.start(client)))
     params = MALFORMED[name](real["code"], real["state"])
     response = client.get(f"{flow.app_url}/callback", params=params)
-    assert response.status_code in (400, 414, 431)
+    # gunicorn refuses a request line over 4,094 bytes itself; otherwise the app refuses it.
+    assert response.status_code == (414 if name == "huge-code" and SERVER == "gunicorn" else 400)
     assert "Traceback" not in response.text
     assert emulator.counts()["token"] == 0
     assert not flow.is_logged_in(client)

@@ -11,6 +11,7 @@ import requests
 
 from tests.support.emulator import personas
 from tests.support.http_client import Flow, query, raw_get
+from tests.web.facts import SERVER
 
 COOKIE = "session"  # the development name; production uses __Host-session (test_production.py)
 HOSTILE_IDS = [
@@ -41,11 +42,25 @@ def test_attacker_chosen_session_id_is_ignored(flow, client):
     assert not flow.is_logged_in(planted)
 
 
+# The app's answer to each path, whatever the session cookie holds.
+PAGE_STATUS = {"/": 200, "/login": 302, "/callback?code=a&state=b": 400}
+
+
+def expected_status(value: str, path: str) -> int:
+    """Requests the server refuses before the app sees them: a CR LF inside a header (400), and
+    under gunicorn a header over its 8,190-byte limit (431; uvicorn's h11 allows 128 kB)."""
+    if "\r\n" in value:
+        return 400
+    if SERVER == "gunicorn" and len(value) > 8190:
+        return 431
+    return PAGE_STATUS[path]
+
+
 @pytest.mark.parametrize("value", HOSTILE_IDS, ids=range(len(HOSTILE_IDS)))
 def test_hostile_session_ids_are_harmless(app_url, value):
-    for path in ("/", "/login", "/callback?code=a&state=b"):
+    for path in PAGE_STATUS:
         status, head = raw_get(f"{app_url}{path}", [cookie_header(value)])
-        assert status in (200, 302, 400, 431), (path, status)
+        assert status == expected_status(value, path), (path, status)
         for line in head.split(b"\r\n"):
             if line.lower().startswith(f"set-cookie: {COOKIE}=".encode()):
                 # A new session, with an id of the server's choosing.
