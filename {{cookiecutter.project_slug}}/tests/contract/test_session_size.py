@@ -1,8 +1,8 @@
 """A session too large for the cookie store ends on a page that says so; other stores keep it.
 
-The emulator's "wordy" and "repetitive" personas (tests/conftest.py) have a name and address
-far longer than any real one: "wordy" cannot be compressed into a 4 kB cookie, "repetitive"
-would compress into one but is over the cookie store's limit before compression.
+The emulator's "wordy" and "repetitive" personas (tests/support/emulator.py) have a name and
+address far longer than any real one: "wordy" cannot be compressed into a 4 kB cookie,
+"repetitive" would compress into one but is over the cookie store's limit before compression.
 """
 
 import html
