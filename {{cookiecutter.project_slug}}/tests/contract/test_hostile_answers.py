@@ -15,7 +15,7 @@ from {{ cookiecutter.package_name }}.config import DEFAULT_SCOPES
 
 from tests.support.emulator import DEFAULT_PERSONA, personas
 from tests.support.http_client import Flow, assert_refused
-from tests.support.instances import own_instance
+from tests.support.instances import SGID_LIMITS, own_instance
 
 DATA_SCOPES = [s for s in DEFAULT_SCOPES.split() if s != "openid"]
 PERSONA = personas()[DEFAULT_PERSONA]
@@ -113,7 +113,9 @@ def test_userinfo_without_key_and_data(flow, client, emulator):
 
 @pytest.fixture(scope="module")
 def single(workdir, app_env):
-    yield from own_instance(workdir / "app-memory.log", app_env)
+    """An instance with production's limits on sgID calls: the emulator may take over a second
+    to build its bomb on a busy machine, and the login must be refused (502), not time out."""
+    yield from own_instance(workdir / "app-memory.log", app_env, **dict.fromkeys(SGID_LIMITS))
 
 
 def peak_resident_kb(pid: int) -> int:
