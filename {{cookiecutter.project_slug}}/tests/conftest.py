@@ -161,7 +161,7 @@ def flow(app_url) -> Flow:
 
 
 @pytest.fixture
-def client() -> requests.Session:
+def visitor() -> requests.Session:
     """A person's cookie jar over plain HTTP (requests), for the steps of Flow."""
     session = requests.Session()
     yield session

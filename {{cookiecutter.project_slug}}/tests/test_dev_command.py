@@ -52,11 +52,11 @@ def dev_server(tmp_path_factory, dev_env):
 
 def test_a_person_logs_in_through_the_picker(dev_server):
     app_url, _, _ = dev_server
-    flow, client = Flow(app_url), requests.Session()
-    callback_url = flow.pick_and_approve(client, flow.start(client), "jose")
+    flow, visitor = Flow(app_url), requests.Session()
+    callback_url = flow.pick_and_approve(visitor, flow.start(visitor), "jose")
     assert callback_url.startswith(f"{app_url}/callback?")  # the moved port, end to end
-    assert client.get(callback_url, allow_redirects=False).status_code == 303
-    page = client.get(f"{app_url}/").text
+    assert visitor.get(callback_url, allow_redirects=False).status_code == 303
+    page = visitor.get(f"{app_url}/").text
     assert "Log out" in page
 
 

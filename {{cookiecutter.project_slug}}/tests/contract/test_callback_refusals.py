@@ -47,49 +47,49 @@ OUTAGES = [
 ]
 
 
-def test_state_mismatched(flow, client, emulator):
-    callback = flow.authorize(client, flow.start(client))
+def test_state_mismatched(flow, visitor, emulator):
+    callback = flow.authorize(visitor, flow.start(visitor))
     code = query(callback)["code"]
-    response = client.get(f"{flow.app_url}/callback", params={"code": code, "state": "x" * 43})
+    response = visitor.get(f"{flow.app_url}/callback", params={"code": code, "state": "x" * 43})
     assert_refused(response, 400)
     assert emulator.counts()["token"] == 0
-    assert not flow.is_logged_in(client)
+    assert not flow.is_logged_in(visitor)
 
 
 @pytest.mark.waits
-def test_state_expired(short_ttl_url, client, emulator):
+def test_state_expired(short_ttl_url, visitor, emulator):
     """A login finished after the login TTL is refused (TTL of 1 s in this app instance)."""
     flow = Flow(short_ttl_url)
-    callback = flow.authorize(client, flow.start(client))
+    callback = flow.authorize(visitor, flow.start(visitor))
     time.sleep(int(SHORT_TTL["LOGIN_TTL_SECONDS"]) + 0.1)
-    assert_refused(client.get(callback, allow_redirects=False), 400)
+    assert_refused(visitor.get(callback, allow_redirects=False), 400)
     assert emulator.counts()["token"] == 0
-    assert not flow.is_logged_in(client)
+    assert not flow.is_logged_in(visitor)
 
 
-def test_state_missing(flow, client, emulator):
-    callback = flow.authorize(client, flow.start(client))
+def test_state_missing(flow, visitor, emulator):
+    callback = flow.authorize(visitor, flow.start(visitor))
     code = query(callback)["code"]
     before = emulator.counts()["token"]
-    response = client.get(f"{flow.app_url}/callback", params={"code": code})
+    response = visitor.get(f"{flow.app_url}/callback", params={"code": code})
     assert_refused(response, 400)
     assert emulator.counts()["token"] == before
-    assert not flow.is_logged_in(client)
+    assert not flow.is_logged_in(visitor)
 
 
-def test_state_from_another_browser_is_refused(flow, client, emulator):
+def test_state_from_another_browser_is_refused(flow, visitor, emulator):
     """Login CSRF: an attacker's own callback URL opened in the victim's browser."""
     attacker = requests.Session()
     attacker_callback = flow.authorize(attacker, flow.start(attacker))
-    flow.start(client)  # the victim has a login of their own in progress
+    flow.start(visitor)  # the victim has a login of their own in progress
     before = emulator.counts()["token"]
-    assert_refused(client.get(attacker_callback, allow_redirects=False), 400)
+    assert_refused(visitor.get(attacker_callback, allow_redirects=False), 400)
     assert emulator.counts()["token"] == before
-    assert not flow.is_logged_in(client)
+    assert not flow.is_logged_in(visitor)
 
 
-def test_callback_without_a_session_cookie(flow, client, emulator):
-    callback = flow.authorize(client, flow.start(client))
+def test_callback_without_a_session_cookie(flow, visitor, emulator):
+    callback = flow.authorize(visitor, flow.start(visitor))
     before = emulator.counts()["token"]
     response = requests.get(callback, allow_redirects=False, timeout=10)
     assert_refused(response, 400)
@@ -97,25 +97,25 @@ def test_callback_without_a_session_cookie(flow, client, emulator):
     assert "Set-Cookie" not in response.headers, "a stray callback created a session"
 
 
-def test_replayed_callback_is_refused_and_keeps_the_session(flow, client, emulator):
-    callback = flow.authorize(client, flow.start(client))
-    assert client.get(callback, allow_redirects=False).status_code == 303
+def test_replayed_callback_is_refused_and_keeps_the_session(flow, visitor, emulator):
+    callback = flow.authorize(visitor, flow.start(visitor))
+    assert visitor.get(callback, allow_redirects=False).status_code == 303
     tokens = emulator.counts()["token"]
-    assert_refused(client.get(callback, allow_redirects=False), 400)
+    assert_refused(visitor.get(callback, allow_redirects=False), 400)
     assert emulator.counts()["token"] == tokens  # the code is never exchanged twice
-    assert flow.is_logged_in(client)
+    assert flow.is_logged_in(visitor)
 
 
-def test_code_from_another_login_is_refused(flow, client):
+def test_code_from_another_login_is_refused(flow, visitor):
     """Code injection: a valid code from someone else's login with this browser's own state."""
     other = requests.Session()
     stolen_code = query(flow.authorize(other, flow.start(other)))["code"]
-    own_state = query(flow.authorize(client, flow.start(client)))["state"]
-    response = client.get(
+    own_state = query(flow.authorize(visitor, flow.start(visitor)))["state"]
+    response = visitor.get(
         f"{flow.app_url}/callback", params={"code": stolen_code, "state": own_state}
     )
     assert response.status_code == 502  # sgID refuses the code: its PKCE verifier is not ours
-    assert not flow.is_logged_in(client)
+    assert not flow.is_logged_in(visitor)
 
 
 # Each is built from this browser's real code and state, so only the malformation can refuse it.
@@ -136,39 +136,39 @@ MALFORMED = {
 
 
 @pytest.mark.parametrize("name", MALFORMED)
-def test_malformed_callbacks_are_refused(flow, client, emulator, name):
-    real = query(flow.authorize(client, flow.start(client)))
+def test_malformed_callbacks_are_refused(flow, visitor, emulator, name):
+    real = query(flow.authorize(visitor, flow.start(visitor)))
     params = MALFORMED[name](real["code"], real["state"])
-    response = client.get(f"{flow.app_url}/callback", params=params)
+    response = visitor.get(f"{flow.app_url}/callback", params=params)
     # gunicorn refuses a request line over 4,094 bytes itself; otherwise the app refuses it.
     assert response.status_code == (414 if name == "huge-code" and SERVER == "gunicorn" else 400)
     assert "Traceback" not in response.text
     assert emulator.counts()["token"] == 0
-    assert not flow.is_logged_in(client)
+    assert not flow.is_logged_in(visitor)
 
 
 @pytest.mark.parametrize(
     "query_string", ["code=%zz&state=%", "code=%C0%AF&state=%FF%FE", "code=a&state=s&state"]
 )
-def test_broken_percent_encoding_is_refused(flow, client, emulator, query_string):
-    flow.start(client)
-    response = client.get(f"{flow.app_url}/callback?{query_string}", allow_redirects=False)
+def test_broken_percent_encoding_is_refused(flow, visitor, emulator, query_string):
+    flow.start(visitor)
+    response = visitor.get(f"{flow.app_url}/callback?{query_string}", allow_redirects=False)
     assert response.status_code == 400
     assert "Traceback" not in response.text
     assert emulator.counts()["token"] == 0
 
 
-def test_callback_by_post_is_refused(flow, client, emulator):
-    callback = flow.authorize(client, flow.start(client))
-    response = client.post(callback, data=query(callback), allow_redirects=False)
+def test_callback_by_post_is_refused(flow, visitor, emulator):
+    callback = flow.authorize(visitor, flow.start(visitor))
+    response = visitor.post(callback, data=query(callback), allow_redirects=False)
     assert 400 <= response.status_code < 500 and "Traceback" not in response.text
     assert emulator.counts()["token"] == 0
-    assert not flow.is_logged_in(client)
+    assert not flow.is_logged_in(visitor)
 
 
-def test_denied_consent_shows_a_friendly_page(flow, client, emulator):
-    state = query(flow.start(client))["state"]
-    response = client.get(
+def test_denied_consent_shows_a_friendly_page(flow, visitor, emulator):
+    state = query(flow.start(visitor))["state"]
+    response = visitor.get(
         f"{flow.app_url}/callback",
         params={
             "error": "access_denied",
@@ -180,16 +180,16 @@ def test_denied_consent_shows_a_friendly_page(flow, client, emulator):
     assert "<script>alert(1)</script>" not in response.text
     assert emulator.counts()["token"] == 0
     # The attempt was used up: the same state cannot be used again.
-    again = client.get(
+    again = visitor.get(
         f"{flow.app_url}/callback", params={"error": "access_denied", "state": state}
     )
     assert_refused(again, 400)
 
 
 @pytest.mark.parametrize("error", ["login_required", "server_error", "<b>x</b>"])
-def test_other_sgid_errors_show_an_escaped_page(flow, client, emulator, error):
-    state = query(flow.start(client))["state"]
-    response = client.get(
+def test_other_sgid_errors_show_an_escaped_page(flow, visitor, emulator, error):
+    state = query(flow.start(visitor))["state"]
+    response = visitor.get(
         f"{flow.app_url}/callback",
         params={
             "error": error,
@@ -200,36 +200,36 @@ def test_other_sgid_errors_show_an_escaped_page(flow, client, emulator, error):
     assert_refused(response, 400)
     assert "<img src=x" not in response.text and "<b>x</b>" not in response.text
     assert emulator.counts()["token"] == 0
-    assert not flow.is_logged_in(client)
+    assert not flow.is_logged_in(visitor)
 
 
 @pytest.mark.parametrize("fault", ID_TOKEN_FAULTS + USERINFO_FAULTS)
-def test_bad_tokens_and_userinfo_are_refused(flow, client, emulator, fault):
+def test_bad_tokens_and_userinfo_are_refused(flow, visitor, emulator, fault):
     emulator.faults(fault)
-    assert_refused(flow.log_in(client), 502)
-    assert not flow.is_logged_in(client)
+    assert_refused(flow.log_in(visitor), 502)
+    assert not flow.is_logged_in(visitor)
 
 
 @pytest.mark.parametrize("fault", TOKEN_REFUSALS)
-def test_bad_token_answers_are_refused(flow, client, emulator, fault):
+def test_bad_token_answers_are_refused(flow, visitor, emulator, fault):
     emulator.faults(fault)
-    assert_refused(flow.log_in(client), 502)
-    assert not flow.is_logged_in(client)
+    assert_refused(flow.log_in(visitor), 502)
+    assert not flow.is_logged_in(visitor)
     assert emulator.counts()["token"] == 1  # never retried with the same code
     assert emulator.counts()["userinfo"] == 0
 
 
 @pytest.mark.parametrize("fault", OUTAGES)
-def test_sgid_errors_give_a_service_unavailable_page(flow, client, emulator, fault):
+def test_sgid_errors_give_a_service_unavailable_page(flow, visitor, emulator, fault):
     emulator.faults(fault)
-    assert_refused(flow.log_in(client), 503)
-    assert not flow.is_logged_in(client)
+    assert_refused(flow.log_in(visitor), 503)
+    assert not flow.is_logged_in(visitor)
     assert emulator.counts()["token"] == 1  # never retried with the same code
 
 
 @pytest.mark.waits
-def test_signing_key_rotation_keeps_logins_working(flow, client, emulator):
-    assert flow.log_in(client).status_code == 303
+def test_signing_key_rotation_keeps_logins_working(flow, visitor, emulator):
+    assert flow.log_in(visitor).status_code == 303
     emulator.rotate_key(keep_old=False)
     time.sleep(JWKS_REFRESH_COOLDOWN + 0.1)  # past the app's JWKS refetch cooldown
     assert flow.log_in(requests.Session()).status_code == 303

@@ -48,11 +48,11 @@ EXTRA_FIELDS = {
 
 
 @needs_data
-def test_mockpass_encryption_logs_in(flow, client, emulator):
+def test_mockpass_encryption_logs_in(flow, visitor, emulator):
     """MockPass wraps the key with RSA-OAEP/A128CBC-HS256 and the fields with dir/A256GCM."""
     emulator.faults("userinfo.mockpass_algs")
-    assert flow.log_in(client).status_code == 303
-    page = html.unescape(client.get(f"{flow.app_url}/").text)
+    assert flow.log_in(visitor).status_code == 303
+    page = html.unescape(visitor.get(f"{flow.app_url}/").text)
     assert "Log out" in page
     for value in PLAIN_VALUES:
         assert value in page
@@ -60,27 +60,27 @@ def test_mockpass_encryption_logs_in(flow, client, emulator):
 
 @needs_data
 @pytest.mark.parametrize("fault", HOSTILE_USERINFO)
-def test_hostile_userinfo_is_refused(flow, client, emulator, fault):
+def test_hostile_userinfo_is_refused(flow, visitor, emulator, fault):
     emulator.faults(fault)
     # Refused without inflating anything: test_a_zip_bomb_costs_no_memory measures that (a
     # time bound here also timed the emulator building its bomb, and flaked under load).
-    assert_refused(flow.log_in(client), 502)
-    assert not flow.is_logged_in(client)
+    assert_refused(flow.log_in(visitor), 502)
+    assert not flow.is_logged_in(visitor)
 
 
-def test_a_sub_with_percent_escapes_is_taken_as_signed(flow, client, emulator):
+def test_a_sub_with_percent_escapes_is_taken_as_signed(flow, visitor, emulator):
     """Read from the verified payload, the sub is '<sub>%22%2C%22sub…' in the ID token and in
     userinfo alike, so the login succeeds. Percent-decoded first (as sgid-client does), it
     would read as "someone-else", and the login would fail the userinfo sub check."""
     emulator.faults("id_token.percent_sub")
-    assert flow.log_in(client).status_code == 303
-    assert flow.is_logged_in(client)
+    assert flow.log_in(visitor).status_code == 303
+    assert flow.is_logged_in(visitor)
 
 
-def test_fields_not_requested_are_dropped_and_counted(flow, client, emulator, log_of):
+def test_fields_not_requested_are_dropped_and_counted(flow, visitor, emulator, log_of):
     emulator.faults("userinfo.extra_fields")
-    assert flow.log_in(client).status_code == 303
-    page = html.unescape(client.get(f"{flow.app_url}/").text)
+    assert flow.log_in(visitor).status_code == 303
+    page = html.unescape(visitor.get(f"{flow.app_url}/").text)
     assert "Log out" in page
     extra = {name: shown for name, shown in EXTRA_FIELDS.items() if name not in DATA_SCOPES}
     for name, shown in extra.items():
@@ -96,16 +96,16 @@ def test_fields_not_requested_are_dropped_and_counted(flow, client, emulator, lo
         assert "<script>" not in line
 
 
-def test_userinfo_without_key_and_data(flow, client, emulator):
+def test_userinfo_without_key_and_data(flow, visitor, emulator):
     """sgID answers every requested scope (NA when empty): no key and no data is malformed
     unless only openid was asked for."""
     emulator.faults("userinfo.no_data")
     if DATA_SCOPES:
-        assert_refused(flow.log_in(client), 502)
-        assert not flow.is_logged_in(client)
+        assert_refused(flow.log_in(visitor), 502)
+        assert not flow.is_logged_in(visitor)
     else:
-        assert flow.log_in(client).status_code == 303
-        assert flow.is_logged_in(client)
+        assert flow.log_in(visitor).status_code == 303
+        assert flow.is_logged_in(visitor)
 
 
 # --- memory, measured on an app instance of its own ------------------------------------------

@@ -31,10 +31,10 @@ def cookie_header(value: str) -> bytes:
     return b"Cookie: " + COOKIE.encode() + b"=" + value.encode("utf-8")
 
 
-def test_attacker_chosen_session_id_is_ignored(flow, client):
+def test_attacker_chosen_session_id_is_ignored(flow, visitor):
     chosen = "attacker-chosen-id-0123456789"
-    client.cookies.set(COOKIE, chosen)
-    response = flow.log_in(client)
+    visitor.cookies.set(COOKIE, chosen)
+    response = flow.log_in(visitor)
     assert response.status_code == 303
     assert response.cookies.get(COOKIE) not in (None, "", chosen)
     planted = requests.Session()
@@ -68,37 +68,37 @@ def test_hostile_session_ids_are_harmless(app_url, value):
     assert requests.get(f"{app_url}/healthz", timeout=10).status_code == 200
 
 
-def test_logged_in_session_ignores_a_hostile_id_next_to_it(flow, client):
-    flow.log_in(client)
+def test_logged_in_session_ignores_a_hostile_id_next_to_it(flow, visitor):
+    flow.log_in(visitor)
     for value in HOSTILE_IDS[:4]:
         stray = requests.Session()
         stray.cookies.set(COOKIE, value)
         assert not flow.is_logged_in(stray)
-    assert flow.is_logged_in(client)
+    assert flow.is_logged_in(visitor)
 
 
 @pytest.mark.waits
-def test_idle_session_ends_on_the_server(short_lived_url, client):
+def test_idle_session_ends_on_the_server(short_lived_url, visitor):
     flow = Flow(short_lived_url)  # idle limit 0.9 s
-    assert flow.log_in(client).status_code == 303
-    copied = client.cookies.get(COOKIE)
+    assert flow.log_in(visitor).status_code == 303
+    copied = visitor.cookies.get(COOKIE)
     for _ in range(4):  # activity keeps the session alive past the idle limit
         time.sleep(0.3)
-        assert flow.is_logged_in(client)
+        assert flow.is_logged_in(visitor)
     time.sleep(1.2)
-    assert not flow.is_logged_in(client)
+    assert not flow.is_logged_in(visitor)
     replay = requests.Session()  # the cookie as it was while active does not help either
     replay.cookies.set(COOKIE, copied)
     assert not flow.is_logged_in(replay)
 
 
 @pytest.mark.waits
-def test_absolute_session_limit_ends_even_an_active_session(short_absolute_url, client):
+def test_absolute_session_limit_ends_even_an_active_session(short_absolute_url, visitor):
     flow = Flow(short_absolute_url)  # 1.08 s
-    assert flow.log_in(client).status_code == 303
+    assert flow.log_in(visitor).status_code == 303
     deadline = time.monotonic() + 1.5
     while time.monotonic() < deadline:  # active all along
-        logged_in = flow.is_logged_in(client)
+        logged_in = flow.is_logged_in(visitor)
         time.sleep(0.2)
     assert not logged_in
 
@@ -128,16 +128,16 @@ def _s256(verifier: str) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
-def test_no_personal_data_token_or_verifier_in_any_cookie(flow, client):
+def test_no_personal_data_token_or_verifier_in_any_cookie(flow, visitor):
     persona = personas()["jose"]
-    authorize_url = flow.start(client)
+    authorize_url = flow.start(visitor)
     challenge = query(authorize_url)["code_challenge"]
-    seen = [c.value for c in client.cookies]
-    callback = flow.authorize(client, authorize_url, "jose")
+    seen = [c.value for c in visitor.cookies]
+    callback = flow.authorize(visitor, authorize_url, "jose")
     code = query(callback)["code"]
-    response = client.get(callback, allow_redirects=False)
+    response = visitor.get(callback, allow_redirects=False)
     assert response.status_code == 303
-    seen += [c.value for c in client.cookies]
+    seen += [c.value for c in visitor.cookies]
     secrets_ = [persona["name"], "eyJ", code, *persona["data"].values()]
     for value in seen:
         for text in _readable_forms(value):

@@ -41,8 +41,8 @@ def pending_callbacks(url: str, count: int) -> list[tuple[requests.Session, str]
     """Logins started and approved at sgID, each in its own browser, callbacks not yet sent."""
     flow, started = Flow(url), []
     for _ in range(count):
-        client = requests.Session()
-        started.append((client, on(url, flow.authorize(client, flow.start(client)))))
+        visitor = requests.Session()
+        started.append((visitor, on(url, flow.authorize(visitor, flow.start(visitor)))))
     return started
 
 
@@ -61,9 +61,9 @@ def callbacks_while_probing(url: str, pending) -> tuple[list[tuple[int, float]],
                 slowest = max(slowest, time.monotonic() - started)
             time.sleep(0.05)
 
-    def callback(client: requests.Session, callback_url: str) -> tuple[int, float]:
+    def callback(visitor: requests.Session, callback_url: str) -> tuple[int, float]:
         started = time.monotonic()
-        response = client.get(callback_url, allow_redirects=False, timeout=30)
+        response = visitor.get(callback_url, allow_redirects=False, timeout=30)
         return response.status_code, time.monotonic() - started
 
     with ThreadPoolExecutor(len(pending) + 1) as pool:
@@ -95,8 +95,8 @@ def test_hanging_sgid_leaves_other_pages_responsive_and_the_app_recovers(instanc
     assert slowest < PAGE_BOUND, slowest
 
     emulator.admin("POST", "reset")  # sgID is back
-    client = requests.Session()
+    visitor = requests.Session()
     flow = Flow(instance)
-    callback = flow.authorize(client, flow.start(client))
-    assert client.get(on(instance, callback), allow_redirects=False).status_code == 303
-    assert flow.is_logged_in(client)
+    callback = flow.authorize(visitor, flow.start(visitor))
+    assert visitor.get(on(instance, callback), allow_redirects=False).status_code == 303
+    assert flow.is_logged_in(visitor)

@@ -24,9 +24,9 @@ def pair(cluster) -> list[str]:
     return cluster.start(2)
 
 
-def timed_get(client: requests.Session, url: str) -> tuple[requests.Response, float]:
+def timed_get(visitor: requests.Session, url: str) -> tuple[requests.Response, float]:
     started = time.monotonic()
-    response = client.get(url, allow_redirects=False, timeout=10)
+    response = visitor.get(url, allow_redirects=False, timeout=10)
     return response, time.monotonic() - started
 
 
@@ -40,16 +40,16 @@ def wait_until_healthy(url: str, within: float = 10) -> float:
 
 
 @pytest.mark.parametrize("round_", [1, 2])  # a second outage: recovery is not a one-off
-def test_store_outage_answers_503_and_recovers_without_a_restart(pair, cluster, client, round_):
+def test_store_outage_answers_503_and_recovers_without_a_restart(pair, cluster, visitor, round_):
     first, second = pair
-    assert log_in_across(client, start_on=first, finish_on=second).status_code == 303
-    assert Flow(first).is_logged_in(client)
+    assert log_in_across(visitor, start_on=first, finish_on=second).status_code == 303
+    assert Flow(first).is_logged_in(visitor)
 
     cluster.store.stop()
     try:
         for url in pair:
             for path in ("/", "/login", "/callback?code=abc&state=def"):
-                response, took = timed_get(client, f"{url}{path}")
+                response, took = timed_get(visitor, f"{url}{path}")
                 assert took < BOUND, (url, path, took)
                 assert "Log out" not in response.text  # never treated as logged in
                 assert "Content-Security-Policy" in response.headers

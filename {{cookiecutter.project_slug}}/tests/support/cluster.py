@@ -42,9 +42,9 @@ def on(instance_url: str, public_url: str) -> str:
     return instance_url + public_url.split(f"127.0.0.1:{PUBLIC_PORT}", 1)[1]
 
 
-def log_in_across(client, start_on: str, finish_on: str, persona: str | None = None):
+def log_in_across(visitor, start_on: str, finish_on: str, persona: str | None = None):
     """Start a login on one instance and let the callback reach another; the callback response."""
     flow = Flow(start_on)
-    callback = flow.authorize(client, flow.start(client), persona)
+    callback = flow.authorize(visitor, flow.start(visitor), persona)
     assert callback.startswith(PUBLIC_CALLBACK), callback
-    return client.get(on(finish_on, callback), allow_redirects=False, timeout=30)
+    return visitor.get(on(finish_on, callback), allow_redirects=False, timeout=30)

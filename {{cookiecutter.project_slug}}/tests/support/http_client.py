@@ -1,6 +1,6 @@
 """A person's steps through a login, over plain HTTP (requests) against real servers.
 
-`client` is a requests.Session, a person's cookie jar; the real browser is Chromium (tests/e2e).
+`visitor` is a requests.Session, a person's cookie jar; the real browser is Chromium (tests/e2e).
 """
 
 import re
@@ -14,65 +14,65 @@ class Flow:
     def __init__(self, app_url: str):
         self.app_url = app_url
 
-    def start(self, client: requests.Session, next_path: str | None = None) -> str:
+    def start(self, visitor: requests.Session, next_path: str | None = None) -> str:
         """GET /login; return the sgID authorization URL it redirects to."""
         params = {"next": next_path} if next_path is not None else None
-        response = client.get(f"{self.app_url}/login", params=params, allow_redirects=False)
+        response = visitor.get(f"{self.app_url}/login", params=params, allow_redirects=False)
         assert response.status_code == 302, response.text
         return response.headers["Location"]
 
     def authorize(
-        self, client: requests.Session, authorize_url: str, persona: str | None = None
+        self, visitor: requests.Session, authorize_url: str, persona: str | None = None
     ) -> str:
         """Let the emulator approve (auto-approve mode); return the callback URL it sends back."""
         if persona:
             authorize_url += f"&login_hint={persona}"
-        response = client.get(authorize_url, allow_redirects=False)
+        response = visitor.get(authorize_url, allow_redirects=False)
         assert response.status_code == 302, response.text
         return response.headers["Location"]
 
-    def pick_and_approve(self, client: requests.Session, authorize_url: str, persona: str) -> str:
+    def pick_and_approve(self, visitor: requests.Session, authorize_url: str, persona: str) -> str:
         """Pick a persona and approve, as a person does in the emulator; return the callback URL."""
-        picker = client.get(authorize_url, allow_redirects=False)
+        picker = visitor.get(authorize_url, allow_redirects=False)
         assert picker.status_code == 200, picker.text
         form_url = urljoin(authorize_url, "/v2/oauth/authorize")
         request_id = re.search(r'name="request_id" value="([^"]+)"', picker.text).group(1)
-        consent = client.post(
+        consent = visitor.post(
             form_url, data={"request_id": request_id, "persona": persona, "action": "choose"}
         )
         assert consent.status_code == 200 and "Approve" in consent.text, consent.text
-        approved = client.post(
+        approved = visitor.post(
             form_url, data={"request_id": request_id, "action": "approve"}, allow_redirects=False
         )
         assert approved.status_code == 302, approved.text
         return approved.headers["Location"]
 
     def log_in(
-        self, client: requests.Session, persona: str | None = None, next_path: str | None = None
+        self, visitor: requests.Session, persona: str | None = None, next_path: str | None = None
     ):
         """The whole login; returns the callback's response (a redirect on success)."""
-        callback_url = self.authorize(client, self.start(client, next_path), persona)
-        return client.get(callback_url, allow_redirects=False)
+        callback_url = self.authorize(visitor, self.start(visitor, next_path), persona)
+        return visitor.get(callback_url, allow_redirects=False)
 
-    def csrf_token(self, client: requests.Session) -> str:
-        page = client.get(f"{self.app_url}/").text
+    def csrf_token(self, visitor: requests.Session) -> str:
+        page = visitor.get(f"{self.app_url}/").text
         marker = 'name="csrf_token" value="'
         assert marker in page, "no logout form: not logged in?"
         return page.split(marker, 1)[1].split('"', 1)[0]
 
-    def is_logged_in(self, client: requests.Session) -> bool:
-        page = client.get(f"{self.app_url}/").text
+    def is_logged_in(self, visitor: requests.Session) -> bool:
+        page = visitor.get(f"{self.app_url}/").text
         return "Log out" in page
 
-    def callback_here(self, client: requests.Session) -> str:
+    def callback_here(self, visitor: requests.Session) -> str:
         """Log in up to the callback, which the emulator sends to the main app's URL (the one
         registered); return it on this instance's (an instance of a test's own)."""
-        callback = self.authorize(client, self.start(client))
+        callback = self.authorize(visitor, self.start(visitor))
         return f"{self.app_url}/callback{callback.split('/callback', 1)[1]}"
 
-    def log_in_here(self, client: requests.Session) -> requests.Response:
+    def log_in_here(self, visitor: requests.Session) -> requests.Response:
         """log_in, on an instance of a test's own (callback_here)."""
-        return client.get(self.callback_here(client), allow_redirects=False, timeout=30)
+        return visitor.get(self.callback_here(visitor), allow_redirects=False, timeout=30)
 
 
 def query(url: str) -> dict[str, str]:

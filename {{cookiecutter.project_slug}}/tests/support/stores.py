@@ -85,8 +85,8 @@ class RedisServer:
         """How many keys Redis holds (logins in progress live in a cookie)."""
         import redis
 
-        with redis.Redis(port=self.port) as client:
-            return client.dbsize()
+        with redis.Redis(port=self.port) as redis_client:
+            return redis_client.dbsize()
 
 
 class PostgresServer:
