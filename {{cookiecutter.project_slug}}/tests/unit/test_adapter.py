@@ -18,12 +18,27 @@ from {{ cookiecutter.package_name }}.sgid.adapter import (
     MAX_KEY_JWK_BYTES,
     MAX_USERINFO_BYTES,
     MAX_USERINFO_FIELDS,
+    SgidAdapter,
     SgidError,
     check_id_token_claims,
     read_userinfo,
 )
 
-CLIENT_ID = "unit-tests"  # the audience of the ID tokens built here
+CLIENT_ID = "unit-tests"  # the client, and the audience of the ID tokens built here
+
+
+def test_every_login_gets_its_own_nonce_state_and_verifier(key_files):
+    adapter = SgidAdapter(
+        client_id=CLIENT_ID,
+        client_secret="unit-secret",
+        private_key=key_files[0].read_text(),
+        hostname="http://127.0.0.1:9",  # nothing is fetched to start a login
+        redirect_uri="http://127.0.0.1:9/callback",
+        scopes=("openid",),
+    )
+    starts = [adapter.start_login() for _ in range(200)]
+    for name in ("nonce", "state", "code_verifier"):
+        assert len({getattr(s, name) for s in starts}) == 200
 
 
 # --- userinfo, built with jwcrypto ------------------------------------------------------------
