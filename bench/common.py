@@ -4,13 +4,10 @@ import json
 import os
 import platform
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 from cookiecutter.main import cookiecutter
@@ -68,47 +65,6 @@ def quiet(function, *args, **kwargs):
             sys.stdout.flush()
             os.dup2(saved, 1)
             os.close(saved)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_http(url: str, process: subprocess.Popen, name: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{name} exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=1):  # noqa: S310 (our own loopback URL)
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"{name} did not answer at {url} within {timeout} s")
-
-
-def start(command: list[str], log: Path, **kwargs) -> subprocess.Popen:
-    """A server in its own process group (so stop() ends its workers too), output to log."""
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("w") as out:
-        return subprocess.Popen(
-            command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, **kwargs
-        )
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is not None:
-        return
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-    except ProcessLookupError:
-        pass
 
 
 def children(pid: int) -> list[int]:

@@ -15,7 +15,7 @@ import tempfile
 import traceback
 from pathlib import Path
 
-from common import FRAMEWORKS, free_port, load, merged, project, save
+from common import FRAMEWORKS, load, merged, project, save
 from stack import SCOPES, Stack, drive, percentiles
 
 TARGET_RATIO = 0.9
@@ -54,6 +54,7 @@ def measure(framework: str, store: str, clients: int, rounds: int, seconds: floa
     # flask, gunicorn and sgid-client (with the patched pins), whatever framework is measured.
     baseline_python = str(project("flask", "database") / ".venv" / "bin" / "python")
     with tempfile.TemporaryDirectory() as tmp, Stack(path, Path(tmp)) as stack:
+        free_port = stack.servers.free_port
         app_port, base_ports = free_port(), [free_port(), free_port()]
         stack.emulator([app_port, *base_ports])
         stack.app(app_port, store)

@@ -10,7 +10,7 @@ import tempfile
 import traceback
 from pathlib import Path
 
-from common import FRAMEWORKS, children, free_port, load, merged, private_mb, project, rss_mb, save
+from common import FRAMEWORKS, children, load, merged, private_mb, project, rss_mb, save
 from stack import Stack, drive
 
 TARGET_MB = 80
@@ -21,7 +21,7 @@ TIME_LIMIT_S = 600  # per checkpoint: a bound, not an expectation
 def measure(framework: str, store: str, checkpoints: list[int], clients: int) -> dict:
     path = project(framework, store)
     with tempfile.TemporaryDirectory() as tmp, Stack(path, Path(tmp)) as stack:
-        port = free_port()
+        port = stack.servers.free_port()
         stack.emulator([port])
         server = stack.app(port, store)
         workers = children(server.pid)

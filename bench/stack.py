@@ -1,25 +1,33 @@
-"""The servers a login benchmark needs, on loopback ports, and the load generator that drives
-complete logins through them like browsers do (each client with its own cookie jar)."""
+"""The servers a login benchmark needs, on loopback ports, started by the baked project's own
+test support (tests/support), and the load generator that drives complete logins through them
+as people's browsers do (each client with its own cookie jar)."""
 
 import http.client
-import json
-import os
-import secrets
 import statistics
-import subprocess
+import sys
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from common import BENCH, PACKAGE, free_port, start, stop, wait_for_http
+from common import BENCH
 
-CLIENT_ID, CLIENT_SECRET = "bench", "bench-secret"
 PERSONA = "denise"  # ASCII name: the official SDK's userinfo fails on non-ASCII values
 SCOPES = "openid myinfo.name"  # the official SDK's userinfo fails on openid-only logins
 EXPECTED_NAME = b"DENISE TAN HUI MIN"
+
+
+def support(project: Path):
+    """The baked project's tests/support: the servers started as its own tests start them.
+
+    Every baked project has the same tests/support, so the first one imported serves all.
+    """
+    if str(project) not in sys.path:
+        sys.path.insert(0, str(project))
+    from tests.support import emulator, servers
+
+    return servers, emulator
 
 
 @dataclass
@@ -31,12 +39,14 @@ class Stack:
     processes: list = field(default_factory=list)
     emulator_url: str = ""
 
+    def __post_init__(self):
+        self.servers, self.emulator_support = support(self.project)
+
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
-        for process in reversed(self.processes):
-            stop(process)
+        self.servers.stop(*self.processes)
 
     @property
     def python(self) -> str:
@@ -65,50 +75,29 @@ class Stack:
         return private, public
 
     def emulator(self, redirect_ports: list[int]) -> str:
-        port = free_port()
-        uris = []
-        for p in redirect_ports:
-            uris += ["--redirect-uri", f"http://127.0.0.1:{p}/callback"]
-        process = start(
-            [
-                self.python,
-                "-m",
-                f"{PACKAGE}.sgid.emulator",
-                "--port",
-                str(port),
-                "--client-id",
-                CLIENT_ID,
-                "--client-secret",
-                CLIENT_SECRET,
-                *uris,
-                "--client-public-key",
-                str(self.keys()[1]),
-                "--auto-approve",
-                PERSONA,
-                "--quiet",
-            ],
-            self.workdir / "emulator.log",
-            cwd=self.workdir,
+        emulator = self.emulator_support.start_emulator(
+            self.workdir,
+            self.keys()[1],
+            [f"http://127.0.0.1:{port}/callback" for port in redirect_ports],
+            python=self.python,
+            log=self.workdir / "emulator.log",
+            quiet=True,
         )
-        self.processes.append(process)
-        self.emulator_url = f"http://127.0.0.1:{port}"
-        wait_for_http(f"{self.emulator_url}/v2/.well-known/openid-configuration", process, "emu")
+        self.processes.append(emulator.process)
+        self.emulator_url = emulator.base_url
+        self.admin = emulator
         return self.emulator_url
 
     def sgid_env(self, port: int) -> dict[str, str]:
-        return {
-            "PATH": os.environ.get("PATH", ""),
-            "SGID_HOSTNAME": self.emulator_url,
-            "SGID_CLIENT_ID": CLIENT_ID,
-            "SGID_CLIENT_SECRET": CLIENT_SECRET,
-            "SGID_PRIVATE_KEY_FILE": str(self.keys()[0]),
-            "SGID_REDIRECT_URI": f"http://127.0.0.1:{port}/callback",
-            "SGID_SCOPES": SCOPES,
-        }
+        """The app's environment of the project's tests, with this run's scopes."""
+        callback = f"http://127.0.0.1:{port}/callback"
+        return self.servers.app_environment(
+            self.emulator_url, self.keys()[0], callback, SGID_SCOPES=SCOPES
+        )
 
     def redis(self) -> str:
-        port = free_port()
-        process = start(
+        port = self.servers.free_port()
+        process = self.servers.spawn(
             ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
             + ["--appendonly", "no"],
             self.workdir / "redis.log",
@@ -117,68 +106,43 @@ class Stack:
         time.sleep(0.3)
         return f"redis://127.0.0.1:{port}/0"
 
-    def app(self, port: int, store: str, workers: int = 2) -> subprocess.Popen:
+    def app(self, port: int, store: str, workers: int = 2):
         """The generated app under its production server (python -m <pkg>.serve)."""
         store_env = {}
         if store == "database":
             store_env["DATABASE_URL"] = f"sqlite:///{self.workdir / f'sessions-{port}.sqlite3'}"
         elif store == "redis":
             store_env["REDIS_URL"] = self.redis()
-        env = {
-            **self.sgid_env(port),
-            **store_env,
-            "APP_ENV": "development",
-            "SECRET_KEY": secrets.token_urlsafe(48),
-            "HOST": "127.0.0.1",
-            "PORT": str(port),
-            "WEB_CONCURRENCY": str(workers),
-        }
-        process = start(
-            [self.python, "-m", f"{PACKAGE}.serve"],
-            self.workdir / f"app-{port}.log",
-            cwd=self.workdir,
-            env=env,
-        )
+        env = {**self.sgid_env(port), **store_env}
+        log = self.workdir / f"app-{port}.log"
+        process = self.servers.serve_app(env, port, log, workers, python=self.python)
         self.processes.append(process)
-        wait_for_http(f"http://127.0.0.1:{port}/healthz", process, "the app")
+        self.servers.wait_for_app(process, port, log)
         return process
 
-    def baseline(self, port: int, python: str) -> subprocess.Popen:
+    def baseline(self, port: int, python: str):
         """bench/baseline_rp.py under gunicorn with one worker (its sessions are in memory),
         run by python (an environment with flask, gunicorn and sgid-client)."""
-        process = start(
-            [
-                python,
-                "-m",
-                "gunicorn",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "1",
-                "--no-control-socket",
-                "--chdir",
-                str(BENCH),
-                "baseline_rp:app",
-            ],
+        process = self.servers.spawn(
+            [python, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1"]
+            + ["--no-control-socket", "--chdir", str(BENCH), "baseline_rp:app"],
             self.workdir / f"baseline-{port}.log",
             cwd=self.workdir,
             env=self.sgid_env(port),
         )
         self.processes.append(process)
-        wait_for_http(f"http://127.0.0.1:{port}/healthz", process, "the baseline")
+        self.servers.wait_for_http(f"http://127.0.0.1:{port}/healthz", process, "the baseline")
         return process
 
     def counts(self) -> dict[str, int]:
-        url = f"{self.emulator_url}/_emulator/state"
-        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 (loopback)
-            return json.loads(response.read())["counts"]
+        return self.admin.counts()
 
 
 # --- the load generator: one process per client, http.client (cheap on the shared cores) ---
 
 
-class Browser:
-    """A cookie jar and one keep-alive connection per host."""
+class LoadClient:
+    """A cookie jar and one keep-alive connection per host (cheaper than requests)."""
 
     def __init__(self):
         self.cookies: dict[str, str] = {}
@@ -221,24 +185,25 @@ class Browser:
 
 def login(base: str) -> float:
     """One complete login through the app at base; returns the /callback's latency."""
-    browser = Browser()
+    client = LoadClient()
     try:
-        status, location, _ = browser.get(f"{base}/login")
-        assert status in (302, 303), f"/login answered {status}"
-        status, callback, _ = browser.get(location)
+        status, location, _ = client.get(f"{base}/login")
+        assert status == 302, f"/login answered {status}"
+        status, callback, _ = client.get(location)
         assert status == 302, f"authorize answered {status}"
         started = time.perf_counter()
-        status, location, _ = browser.get(callback)
+        status, location, _ = client.get(callback)
         latency = time.perf_counter() - started
+        # 303 from the app (a GET after the callback); Flask's default 302 from the baseline.
         assert status in (302, 303), f"/callback answered {status}"
-        status, _, body = browser.get(f"{base}/")
+        status, _, body = client.get(f"{base}/")
         assert status == 200 and EXPECTED_NAME in body, f"/ answered {status} without the name"
         return latency
     finally:
-        browser.close()
+        client.close()
 
 
-def client(args) -> dict:
+def client_process(args) -> dict:
     """One client process: logins against base until count or the deadline."""
     base, count, deadline = args
     callbacks, logins, errors = [], [], []
@@ -260,7 +225,7 @@ def drive(pool, bases: list[str], clients: int, count: int, seconds: float) -> d
     deadline = time.time() + seconds
     started = time.perf_counter()
     jobs = [(bases[i % len(bases)], per_client, deadline) for i in range(clients)]
-    parts = pool.map(client, jobs)
+    parts = pool.map(client_process, jobs)
     elapsed = time.perf_counter() - started
     callbacks = sorted(x for p in parts for x in p["callbacks"])
     logins = sorted(x for p in parts for x in p["logins"])

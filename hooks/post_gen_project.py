@@ -27,7 +27,7 @@ FRAMEWORK_TREES = {
 # Files only one session store needs (a path may appear under several stores). Add a file here
 # when you add it to the template; tests/test_bake.py checks that every listed path exists.
 STORE_ONLY_PATHS = {
-    "cookie": ["src/{package}/cookie_crypto.py"],
+    "cookie": ["src/{package}/cookie_crypto.py", "tests/unit/test_cookie_store.py"],
     "database": [],
     "redis": [],
 }

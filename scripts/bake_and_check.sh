@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Maintainer helper: bake one combination with hooks on (no validation) and lint it.
-#   bench/bake_and_check.sh [key=value ...]     e.g. session_store=redis
+#   scripts/bake_and_check.sh [key=value ...]     e.g. session_store=redis
 set -euo pipefail
 out=$(mktemp -d)
 cookiecutter "$(dirname "$0")/.." --no-input --output-dir "$out" validate=false "$@" >/dev/null

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import free_port, spawn, stop, wait_for_http
+from tests.support.servers import free_port, serving, spawn, stop, wait_for_http
 
 # Whole server stacks, started and stopped for these tests; the quick check leaves them out.
 pytestmark = pytest.mark.waits
@@ -29,7 +29,7 @@ def test_the_image_command_serves_the_app(app_env, tmp_path):
     assert command[:2] == ["python", "-m"] and command[2].endswith(".serve")
     assert re.search(r"^USER 10001$", DOCKERFILE, re.MULTILINE), "the image must not run as root"
     port = free_port()
-    env = {**app_env, "HOST": "127.0.0.1", "PORT": str(port), "WEB_CONCURRENCY": "1"}
+    env = serving(app_env, port, workers=1)
     process = spawn([sys.executable, *command[1:]], env=env, cwd=tmp_path)
     try:
         wait_for_http(f"http://127.0.0.1:{port}/healthz", process, "the image command")

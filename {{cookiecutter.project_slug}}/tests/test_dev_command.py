@@ -2,7 +2,6 @@
 moved off the default ports by its documented flags; a person can log in through the emulator's
 persona picker and consent page; a busy port stops it with one line saying how to move it."""
 
-import os
 import secrets
 import signal
 import socket
@@ -14,8 +13,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.browser import Flow
-from tests.conftest import PACKAGE, free_port, spawn, stop, wait_for_http
+from tests.support.http_client import Flow
+from tests.support.servers import PACKAGE, app_environment, free_port, spawn, stop, wait_for_http
 
 # Whole server stacks, started and stopped for these tests; the quick check leaves them out.
 pytestmark = pytest.mark.waits
@@ -26,17 +25,15 @@ DEV = [sys.executable, "-m", f"{PACKAGE}.dev"]
 @pytest.fixture(scope="module")
 def dev_env(key_files, store_env) -> dict[str, str]:
     """What .env holds: the default ports, which the tests move with the flags."""
-    return {
-        "PATH": os.environ.get("PATH", ""),
-        "APP_ENV": "development",
-        "SECRET_KEY": "-starts-with-a-dash-" + "x" * 40,
-        "SGID_HOSTNAME": "http://localhost:5156",
-        "SGID_CLIENT_ID": "dev-command-test",
-        "SGID_CLIENT_SECRET": "-also-starts-with-a-dash",
-        "SGID_PRIVATE_KEY_FILE": str(key_files[0]),
-        "SGID_REDIRECT_URI": "http://localhost:8000/callback",
+    return app_environment(
+        "http://localhost:5156",
+        key_files[0],
+        "http://localhost:8000/callback",
+        # Values starting with a dash, which the command must not take for flags.
+        SECRET_KEY="-starts-with-a-dash-" + "x" * 40,
+        SGID_CLIENT_SECRET="-also-starts-with-a-dash",
         **store_env,
-    }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -45,8 +42,7 @@ def dev_server(tmp_path_factory, dev_env):
     workdir = tmp_path_factory.mktemp("dev")
     log = workdir / "dev.log"
     command = [*DEV, "--port", str(app_port), "--emulator-port", str(sgid_port)]
-    with log.open("w") as output:
-        process = spawn(command, cwd=workdir, env=dev_env, stdout=output, stderr=subprocess.STDOUT)
+    process = spawn(command, log, cwd=workdir, env=dev_env)
     app_url = f"http://localhost:{app_port}"
     wait_for_http(f"{app_url}/healthz", process, "the dev server")
     wait_for_http(f"http://localhost:{sgid_port}/v2/.well-known/jwks.json", process, "emulator")
@@ -56,11 +52,11 @@ def dev_server(tmp_path_factory, dev_env):
 
 def test_a_person_logs_in_through_the_picker(dev_server):
     app_url, _, _ = dev_server
-    flow, browser = Flow(app_url), requests.Session()
-    callback_url = flow.pick_and_approve(browser, flow.start(browser), "jose")
+    flow, visitor = Flow(app_url), requests.Session()
+    callback_url = flow.pick_and_approve(visitor, flow.start(visitor), "jose")
     assert callback_url.startswith(f"{app_url}/callback?")  # the moved port, end to end
-    assert browser.get(callback_url, allow_redirects=False).status_code == 303
-    page = browser.get(f"{app_url}/").text
+    assert visitor.get(callback_url, allow_redirects=False).status_code == 303
+    page = visitor.get(f"{app_url}/").text
     assert "Log out" in page
 
 

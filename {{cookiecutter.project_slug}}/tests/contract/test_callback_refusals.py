@@ -5,8 +5,11 @@ import time
 import pytest
 import requests
 
-from tests.browser import Flow, query
-from tests.conftest import DEFAULT_SCOPES, JWKS_REFRESH_COOLDOWN, SHORT_TTL
+from {{ cookiecutter.package_name }}.config import DEFAULT_SCOPES
+
+from tests.support.http_client import Flow, assert_refused, query
+from tests.support.instances import JWKS_REFRESH_COOLDOWN, SHORT_TTL
+from tests.web.facts import SERVER
 
 ID_TOKEN_FAULTS = [
     "id_token.bad_signature",
@@ -42,62 +45,51 @@ OUTAGES = [
     "userinfo.garbage",
     "userinfo.oversized",
 ]
-# What sgID or the emulator might say that must never reach a page: bodies, error texts, tokens.
-RAW_SGID_TEXT = ["fault", "not, valid json", "Service temporarily unavailable", "eyJ", "padding"]
 
 
-def assert_refused(response: requests.Response, status: int) -> None:
-    assert response.status_code == status, response.text[:300]
-    assert "text/html" in response.headers["Content-Type"]
-    assert "Traceback" not in response.text
-    assert 'href="/"' in response.text  # a way forward
-    for text in RAW_SGID_TEXT:
-        assert text not in response.text, f"{text!r} from sgID reached the page"
-
-
-def test_state_mismatched(flow, browser, emulator):
-    callback = flow.authorize(browser, flow.start(browser))
+def test_state_mismatched(flow, visitor, emulator):
+    callback = flow.authorize(visitor, flow.start(visitor))
     code = query(callback)["code"]
-    response = browser.get(f"{flow.app_url}/callback", params={"code": code, "state": "x" * 43})
+    response = visitor.get(f"{flow.app_url}/callback", params={"code": code, "state": "x" * 43})
     assert_refused(response, 400)
     assert emulator.counts()["token"] == 0
-    assert not flow.is_logged_in(browser)
+    assert not flow.is_logged_in(visitor)
 
 
 @pytest.mark.waits
-def test_state_expired(short_ttl_url, browser, emulator):
+def test_state_expired(short_ttl_url, visitor, emulator):
     """A login finished after the login TTL is refused (TTL of 1 s in this app instance)."""
     flow = Flow(short_ttl_url)
-    callback = flow.authorize(browser, flow.start(browser))
+    callback = flow.authorize(visitor, flow.start(visitor))
     time.sleep(int(SHORT_TTL["LOGIN_TTL_SECONDS"]) + 0.1)
-    assert_refused(browser.get(callback, allow_redirects=False), 400)
+    assert_refused(visitor.get(callback, allow_redirects=False), 400)
     assert emulator.counts()["token"] == 0
-    assert not flow.is_logged_in(browser)
+    assert not flow.is_logged_in(visitor)
 
 
-def test_state_missing(flow, browser, emulator):
-    callback = flow.authorize(browser, flow.start(browser))
+def test_state_missing(flow, visitor, emulator):
+    callback = flow.authorize(visitor, flow.start(visitor))
     code = query(callback)["code"]
     before = emulator.counts()["token"]
-    response = browser.get(f"{flow.app_url}/callback", params={"code": code})
+    response = visitor.get(f"{flow.app_url}/callback", params={"code": code})
     assert_refused(response, 400)
     assert emulator.counts()["token"] == before
-    assert not flow.is_logged_in(browser)
+    assert not flow.is_logged_in(visitor)
 
 
-def test_state_from_another_browser_is_refused(flow, browser, emulator):
+def test_state_from_another_browser_is_refused(flow, visitor, emulator):
     """Login CSRF: an attacker's own callback URL opened in the victim's browser."""
     attacker = requests.Session()
     attacker_callback = flow.authorize(attacker, flow.start(attacker))
-    flow.start(browser)  # the victim has a login of their own in progress
+    flow.start(visitor)  # the victim has a login of their own in progress
     before = emulator.counts()["token"]
-    assert_refused(browser.get(attacker_callback, allow_redirects=False), 400)
+    assert_refused(visitor.get(attacker_callback, allow_redirects=False), 400)
     assert emulator.counts()["token"] == before
-    assert not flow.is_logged_in(browser)
+    assert not flow.is_logged_in(visitor)
 
 
-def test_callback_without_a_session_cookie(flow, browser, emulator):
-    callback = flow.authorize(browser, flow.start(browser))
+def test_callback_without_a_session_cookie(flow, visitor, emulator):
+    callback = flow.authorize(visitor, flow.start(visitor))
     before = emulator.counts()["token"]
     response = requests.get(callback, allow_redirects=False, timeout=10)
     assert_refused(response, 400)
@@ -105,25 +97,25 @@ def test_callback_without_a_session_cookie(flow, browser, emulator):
     assert "Set-Cookie" not in response.headers, "a stray callback created a session"
 
 
-def test_replayed_callback_is_refused_and_keeps_the_session(flow, browser, emulator):
-    callback = flow.authorize(browser, flow.start(browser))
-    assert browser.get(callback, allow_redirects=False).status_code == 303
+def test_replayed_callback_is_refused_and_keeps_the_session(flow, visitor, emulator):
+    callback = flow.authorize(visitor, flow.start(visitor))
+    assert visitor.get(callback, allow_redirects=False).status_code == 303
     tokens = emulator.counts()["token"]
-    assert_refused(browser.get(callback, allow_redirects=False), 400)
+    assert_refused(visitor.get(callback, allow_redirects=False), 400)
     assert emulator.counts()["token"] == tokens  # the code is never exchanged twice
-    assert flow.is_logged_in(browser)
+    assert flow.is_logged_in(visitor)
 
 
-def test_code_from_another_login_is_refused(flow, browser):
+def test_code_from_another_login_is_refused(flow, visitor):
     """Code injection: a valid code from someone else's login with this browser's own state."""
     other = requests.Session()
     stolen_code = query(flow.authorize(other, flow.start(other)))["code"]
-    own_state = query(flow.authorize(browser, flow.start(browser)))["state"]
-    response = browser.get(
+    own_state = query(flow.authorize(visitor, flow.start(visitor)))["state"]
+    response = visitor.get(
         f"{flow.app_url}/callback", params={"code": stolen_code, "state": own_state}
     )
-    assert response.status_code in (502, 400)
-    assert not flow.is_logged_in(browser)
+    assert response.status_code == 502  # sgID refuses the code: its PKCE verifier is not ours
+    assert not flow.is_logged_in(visitor)
 
 
 # Each is built from this browser's real code and state, so only the malformation can refuse it.
@@ -144,38 +136,39 @@ MALFORMED = {
 
 
 @pytest.mark.parametrize("name", MALFORMED)
-def test_malformed_callbacks_are_refused(flow, browser, emulator, name):
-    real = query(flow.authorize(browser, flow.start(browser)))
+def test_malformed_callbacks_are_refused(flow, visitor, emulator, name):
+    real = query(flow.authorize(visitor, flow.start(visitor)))
     params = MALFORMED[name](real["code"], real["state"])
-    response = browser.get(f"{flow.app_url}/callback", params=params)
-    assert response.status_code in (400, 414, 431)
+    response = visitor.get(f"{flow.app_url}/callback", params=params)
+    # gunicorn refuses a request line over 4,094 bytes itself; otherwise the app refuses it.
+    assert response.status_code == (414 if name == "huge-code" and SERVER == "gunicorn" else 400)
     assert "Traceback" not in response.text
     assert emulator.counts()["token"] == 0
-    assert not flow.is_logged_in(browser)
+    assert not flow.is_logged_in(visitor)
 
 
 @pytest.mark.parametrize(
     "query_string", ["code=%zz&state=%", "code=%C0%AF&state=%FF%FE", "code=a&state=s&state"]
 )
-def test_broken_percent_encoding_is_refused(flow, browser, emulator, query_string):
-    flow.start(browser)
-    response = browser.get(f"{flow.app_url}/callback?{query_string}", allow_redirects=False)
+def test_broken_percent_encoding_is_refused(flow, visitor, emulator, query_string):
+    flow.start(visitor)
+    response = visitor.get(f"{flow.app_url}/callback?{query_string}", allow_redirects=False)
     assert response.status_code == 400
     assert "Traceback" not in response.text
     assert emulator.counts()["token"] == 0
 
 
-def test_callback_by_post_is_refused(flow, browser, emulator):
-    callback = flow.authorize(browser, flow.start(browser))
-    response = browser.post(callback, data=query(callback), allow_redirects=False)
+def test_callback_by_post_is_refused(flow, visitor, emulator):
+    callback = flow.authorize(visitor, flow.start(visitor))
+    response = visitor.post(callback, data=query(callback), allow_redirects=False)
     assert 400 <= response.status_code < 500 and "Traceback" not in response.text
     assert emulator.counts()["token"] == 0
-    assert not flow.is_logged_in(browser)
+    assert not flow.is_logged_in(visitor)
 
 
-def test_denied_consent_shows_a_friendly_page(flow, browser, emulator):
-    state = query(flow.start(browser))["state"]
-    response = browser.get(
+def test_denied_consent_shows_a_friendly_page(flow, visitor, emulator):
+    state = query(flow.start(visitor))["state"]
+    response = visitor.get(
         f"{flow.app_url}/callback",
         params={
             "error": "access_denied",
@@ -187,16 +180,16 @@ def test_denied_consent_shows_a_friendly_page(flow, browser, emulator):
     assert "<script>alert(1)</script>" not in response.text
     assert emulator.counts()["token"] == 0
     # The attempt was used up: the same state cannot be used again.
-    again = browser.get(
+    again = visitor.get(
         f"{flow.app_url}/callback", params={"error": "access_denied", "state": state}
     )
     assert_refused(again, 400)
 
 
 @pytest.mark.parametrize("error", ["login_required", "server_error", "<b>x</b>"])
-def test_other_sgid_errors_show_an_escaped_page(flow, browser, emulator, error):
-    state = query(flow.start(browser))["state"]
-    response = browser.get(
+def test_other_sgid_errors_show_an_escaped_page(flow, visitor, emulator, error):
+    state = query(flow.start(visitor))["state"]
+    response = visitor.get(
         f"{flow.app_url}/callback",
         params={
             "error": error,
@@ -207,36 +200,36 @@ def test_other_sgid_errors_show_an_escaped_page(flow, browser, emulator, error):
     assert_refused(response, 400)
     assert "<img src=x" not in response.text and "<b>x</b>" not in response.text
     assert emulator.counts()["token"] == 0
-    assert not flow.is_logged_in(browser)
+    assert not flow.is_logged_in(visitor)
 
 
 @pytest.mark.parametrize("fault", ID_TOKEN_FAULTS + USERINFO_FAULTS)
-def test_bad_tokens_and_userinfo_are_refused(flow, browser, emulator, fault):
+def test_bad_tokens_and_userinfo_are_refused(flow, visitor, emulator, fault):
     emulator.faults(fault)
-    assert_refused(flow.log_in(browser), 502)
-    assert not flow.is_logged_in(browser)
+    assert_refused(flow.log_in(visitor), 502)
+    assert not flow.is_logged_in(visitor)
 
 
 @pytest.mark.parametrize("fault", TOKEN_REFUSALS)
-def test_bad_token_answers_are_refused(flow, browser, emulator, fault):
+def test_bad_token_answers_are_refused(flow, visitor, emulator, fault):
     emulator.faults(fault)
-    assert_refused(flow.log_in(browser), 502)
-    assert not flow.is_logged_in(browser)
+    assert_refused(flow.log_in(visitor), 502)
+    assert not flow.is_logged_in(visitor)
     assert emulator.counts()["token"] == 1  # never retried with the same code
     assert emulator.counts()["userinfo"] == 0
 
 
 @pytest.mark.parametrize("fault", OUTAGES)
-def test_sgid_errors_give_a_service_unavailable_page(flow, browser, emulator, fault):
+def test_sgid_errors_give_a_service_unavailable_page(flow, visitor, emulator, fault):
     emulator.faults(fault)
-    assert_refused(flow.log_in(browser), 503)
-    assert not flow.is_logged_in(browser)
+    assert_refused(flow.log_in(visitor), 503)
+    assert not flow.is_logged_in(visitor)
     assert emulator.counts()["token"] == 1  # never retried with the same code
 
 
 @pytest.mark.waits
-def test_signing_key_rotation_keeps_logins_working(flow, browser, emulator):
-    assert flow.log_in(browser).status_code == 303
+def test_signing_key_rotation_keeps_logins_working(flow, visitor, emulator):
+    assert flow.log_in(visitor).status_code == 303
     emulator.rotate_key(keep_old=False)
     time.sleep(JWKS_REFRESH_COOLDOWN + 0.1)  # past the app's JWKS refetch cooldown
     assert flow.log_in(requests.Session()).status_code == 303

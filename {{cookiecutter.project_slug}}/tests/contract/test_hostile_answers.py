@@ -11,17 +11,11 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.browser import Flow
-from tests.conftest import (
-    DEFAULT_PERSONA,
-    DEFAULT_SCOPES,
-    free_port,
-    personas,
-    spawn_app,
-    stop,
-    wait_for_app,
-)
-from tests.contract.test_callback_refusals import assert_refused
+from {{ cookiecutter.package_name }}.config import DEFAULT_SCOPES
+
+from tests.support.emulator import DEFAULT_PERSONA, personas
+from tests.support.http_client import Flow, assert_refused
+from tests.support.instances import SGID_LIMITS, own_instance
 
 DATA_SCOPES = [s for s in DEFAULT_SCOPES.split() if s != "openid"]
 PERSONA = personas()[DEFAULT_PERSONA]
@@ -54,11 +48,11 @@ EXTRA_FIELDS = {
 
 
 @needs_data
-def test_mockpass_encryption_logs_in(flow, browser, emulator):
+def test_mockpass_encryption_logs_in(flow, visitor, emulator):
     """MockPass wraps the key with RSA-OAEP/A128CBC-HS256 and the fields with dir/A256GCM."""
     emulator.faults("userinfo.mockpass_algs")
-    assert flow.log_in(browser).status_code == 303
-    page = html.unescape(browser.get(f"{flow.app_url}/").text)
+    assert flow.log_in(visitor).status_code == 303
+    page = html.unescape(visitor.get(f"{flow.app_url}/").text)
     assert "Log out" in page
     for value in PLAIN_VALUES:
         assert value in page
@@ -66,27 +60,27 @@ def test_mockpass_encryption_logs_in(flow, browser, emulator):
 
 @needs_data
 @pytest.mark.parametrize("fault", HOSTILE_USERINFO)
-def test_hostile_userinfo_is_refused(flow, browser, emulator, fault):
+def test_hostile_userinfo_is_refused(flow, visitor, emulator, fault):
     emulator.faults(fault)
     # Refused without inflating anything: test_a_zip_bomb_costs_no_memory measures that (a
     # time bound here also timed the emulator building its bomb, and flaked under load).
-    assert_refused(flow.log_in(browser), 502)
-    assert not flow.is_logged_in(browser)
+    assert_refused(flow.log_in(visitor), 502)
+    assert not flow.is_logged_in(visitor)
 
 
-def test_a_sub_with_percent_escapes_is_taken_as_signed(flow, browser, emulator):
+def test_a_sub_with_percent_escapes_is_taken_as_signed(flow, visitor, emulator):
     """Read from the verified payload, the sub is '<sub>%22%2C%22sub…' in the ID token and in
     userinfo alike, so the login succeeds. Percent-decoded first (as sgid-client does), it
     would read as "someone-else", and the login would fail the userinfo sub check."""
     emulator.faults("id_token.percent_sub")
-    assert flow.log_in(browser).status_code == 303
-    assert flow.is_logged_in(browser)
+    assert flow.log_in(visitor).status_code == 303
+    assert flow.is_logged_in(visitor)
 
 
-def test_fields_not_requested_are_dropped_and_counted(flow, browser, emulator, log_of):
+def test_fields_not_requested_are_dropped_and_counted(flow, visitor, emulator, log_of):
     emulator.faults("userinfo.extra_fields")
-    assert flow.log_in(browser).status_code == 303
-    page = html.unescape(browser.get(f"{flow.app_url}/").text)
+    assert flow.log_in(visitor).status_code == 303
+    page = html.unescape(visitor.get(f"{flow.app_url}/").text)
     assert "Log out" in page
     extra = {name: shown for name, shown in EXTRA_FIELDS.items() if name not in DATA_SCOPES}
     for name, shown in extra.items():
@@ -102,52 +96,26 @@ def test_fields_not_requested_are_dropped_and_counted(flow, browser, emulator, l
         assert "<script>" not in line
 
 
-def test_userinfo_without_key_and_data(flow, browser, emulator):
+def test_userinfo_without_key_and_data(flow, visitor, emulator):
     """sgID answers every requested scope (NA when empty): no key and no data is malformed
     unless only openid was asked for."""
     emulator.faults("userinfo.no_data")
     if DATA_SCOPES:
-        assert_refused(flow.log_in(browser), 502)
-        assert not flow.is_logged_in(browser)
+        assert_refused(flow.log_in(visitor), 502)
+        assert not flow.is_logged_in(visitor)
     else:
-        assert flow.log_in(browser).status_code == 303
-        assert flow.is_logged_in(browser)
+        assert flow.log_in(visitor).status_code == 303
+        assert flow.is_logged_in(visitor)
 
 
 # --- memory, measured on an app instance of its own ------------------------------------------
 
 
-def own_instance(workdir: Path, app_env: dict, log_name: str, **env):
-    """Yield (url, process) of a one-worker app with app_env minus the names given as None.
-
-    Its SGID_REDIRECT_URI stays the main app's, the one the emulator has registered: a test
-    takes the callback to this instance itself (log_in below).
-    """
-    merged = {**app_env, **env}
-    port = free_port()
-    process = spawn_app(
-        workdir, {k: v for k, v in merged.items() if v is not None}, port, log_name, "1"
-    )
-    try:
-        yield wait_for_app(workdir, process, port, log_name), process
-    finally:
-        stop(process)
-
-
-def callback_url(flow: Flow, browser: requests.Session) -> str:
-    """Log in up to the callback at this instance, whose URL the emulator sends the browser to
-    on the main app's port; return it on this instance's."""
-    callback = flow.authorize(browser, flow.start(browser))
-    return f"{flow.app_url}/callback{callback.split('/callback', 1)[1]}"
-
-
-def log_in(flow: Flow, browser: requests.Session) -> requests.Response:
-    return browser.get(callback_url(flow, browser), allow_redirects=False, timeout=30)
-
-
 @pytest.fixture(scope="module")
 def single(workdir, app_env):
-    yield from own_instance(workdir, app_env, "app-memory.log")
+    """An instance with production's limits on sgID calls: the emulator may take over a second
+    to build its bomb on a busy machine, and the login must be refused (502), not time out."""
+    yield from own_instance(workdir / "app-memory.log", app_env, **dict.fromkeys(SGID_LIMITS))
 
 
 def peak_resident_kb(pid: int) -> int:
@@ -177,9 +145,9 @@ def peak_resident_kb(pid: int) -> int:
 def test_a_zip_bomb_costs_no_memory(single, emulator, fault):
     url, process = single
     flow = Flow(url)
-    assert log_in(flow, requests.Session()).status_code == 303  # warm: imports, keys, pools
+    assert flow.log_in_here(requests.Session()).status_code == 303  # warm: imports, keys, pools
     before = peak_resident_kb(process.pid)
     emulator.faults(fault)
-    assert log_in(flow, requests.Session()).status_code == 502
+    assert flow.log_in_here(requests.Session()).status_code == 502
     grown = peak_resident_kb(process.pid) - before
     assert grown < 8 * 1024, f"peak resident memory grew by {grown} kB"

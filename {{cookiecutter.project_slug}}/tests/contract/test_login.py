@@ -7,8 +7,10 @@ import re
 import pytest
 import requests
 
-from tests.browser import query
-from tests.conftest import DEFAULT_SCOPES, SESSION_STORE, personas
+from {{ cookiecutter.package_name }}.config import DEFAULT_SCOPES, SESSION_STORE
+
+from tests.support.emulator import personas
+from tests.support.http_client import query
 
 SCOPES = DEFAULT_SCOPES.split()
 PERSONAS = personas()
@@ -41,10 +43,10 @@ def test_home_offers_login(app_url):
 
 
 @pytest.mark.parametrize("persona_id", sorted(PERSONAS))
-def test_login_shows_the_profile(flow, browser, persona_id):
-    response = flow.log_in(browser, persona_id)
+def test_login_shows_the_profile(flow, visitor, persona_id):
+    response = flow.log_in(visitor, persona_id)
     assert response.status_code == 303 and response.headers["Location"] == "/"
-    page = browser.get(f"{flow.app_url}/").text
+    page = visitor.get(f"{flow.app_url}/").text
     assert "Log out" in page
     text = html.unescape(page)
     for fragment in expected_fragments(PERSONAS[persona_id]):
@@ -54,9 +56,9 @@ def test_login_shows_the_profile(flow, browser, persona_id):
 
 
 @pytest.mark.skipif(SCOPES != ["openid"], reason="only for openid-only projects")
-def test_openid_only_login_works(flow, browser):
-    assert flow.log_in(browser).status_code == 303
-    assert "nothing more to show" in browser.get(f"{flow.app_url}/").text
+def test_openid_only_login_works(flow, visitor):
+    assert flow.log_in(visitor).status_code == 303
+    assert "nothing more to show" in visitor.get(f"{flow.app_url}/").text
 
 
 def test_every_login_has_fresh_state_nonce_and_pkce(flow):
@@ -71,24 +73,24 @@ def test_every_login_has_fresh_state_nonce_and_pkce(flow):
     assert params[0]["scope"].split() == SCOPES
 
 
-def test_two_tabs_logging_in_at_once_both_work(flow, browser):
-    first = flow.authorize(browser, flow.start(browser))
-    second = flow.authorize(browser, flow.start(browser))
-    assert browser.get(first, allow_redirects=False).status_code == 303
-    assert browser.get(second, allow_redirects=False).status_code == 303
-    assert flow.is_logged_in(browser)
+def test_two_tabs_logging_in_at_once_both_work(flow, visitor):
+    first = flow.authorize(visitor, flow.start(visitor))
+    second = flow.authorize(visitor, flow.start(visitor))
+    assert visitor.get(first, allow_redirects=False).status_code == 303
+    assert visitor.get(second, allow_redirects=False).status_code == 303
+    assert flow.is_logged_in(visitor)
 
 
-def test_abandoned_logins_do_not_pile_up(flow, browser):
+def test_abandoned_logins_do_not_pile_up(flow, visitor):
     """30 logins started and left; the last one still works and the cookies stay small."""
     for _ in range(29):
-        response = browser.get(f"{flow.app_url}/login", allow_redirects=False)
+        response = visitor.get(f"{flow.app_url}/login", allow_redirects=False)
         assert len(response.headers.get("Set-Cookie", "")) < 4096
-    assert flow.log_in(browser).status_code == 303
-    assert all(len(c.value) < 4000 for c in browser.cookies)
+    assert flow.log_in(visitor).status_code == 303
+    assert all(len(c.value) < 4000 for c in visitor.cookies)
 
 
-def test_session_id_changes_at_login(flow, browser):
+def test_session_id_changes_at_login(flow, visitor):
     """Session fixation: an id planted before login (the attacker's own session) gets nothing.
 
     Starting a login creates no session, so the id to plant is one the attacker logged in to.
@@ -96,8 +98,8 @@ def test_session_id_changes_at_login(flow, browser):
     attacker = requests.Session()
     assert flow.log_in(attacker, "jose").status_code == 303
     planted = attacker.cookies.get("session")
-    browser.cookies.set("session", planted)
-    response = flow.log_in(browser, "priya")
+    visitor.cookies.set("session", planted)
+    response = flow.log_in(visitor, "priya")
     assert response.status_code == 303
     assert response.cookies.get("session") not in (None, planted)
     name = PERSONAS["priya"]["data"]["myinfo.name"]
@@ -108,34 +110,34 @@ def test_session_id_changes_at_login(flow, browser):
         assert not flow.is_logged_in(stale)
 
 
-def test_logout_needs_post_and_a_csrf_token(flow, browser):
-    flow.log_in(browser)
-    assert browser.get(f"{flow.app_url}/logout", allow_redirects=False).status_code == 405
-    refused = browser.post(f"{flow.app_url}/logout", allow_redirects=False)
+def test_logout_needs_post_and_a_csrf_token(flow, visitor):
+    flow.log_in(visitor)
+    assert visitor.get(f"{flow.app_url}/logout", allow_redirects=False).status_code == 405
+    refused = visitor.post(f"{flow.app_url}/logout", allow_redirects=False)
     assert refused.status_code == 400
-    assert flow.is_logged_in(browser)
-    token = flow.csrf_token(browser)
-    done = browser.post(f"{flow.app_url}/logout", data={"csrf_token": token}, allow_redirects=False)
+    assert flow.is_logged_in(visitor)
+    token = flow.csrf_token(visitor)
+    done = visitor.post(f"{flow.app_url}/logout", data={"csrf_token": token}, allow_redirects=False)
     assert done.status_code == 303 and done.headers["Location"] == "/logged-out"
-    assert not flow.is_logged_in(browser)
-    assert "You have logged out" in browser.get(f"{flow.app_url}/logged-out").text
+    assert not flow.is_logged_in(visitor)
+    assert "You have logged out" in visitor.get(f"{flow.app_url}/logged-out").text
 
 
 @pytest.mark.skipif(
     SESSION_STORE == "cookie", reason="a copied encrypted cookie cannot be revoked; see README"
 )
-def test_logout_ends_the_session_on_the_server(flow, browser):
-    flow.log_in(browser)
-    copied = browser.cookies.get("session")
-    token = flow.csrf_token(browser)
-    browser.post(f"{flow.app_url}/logout", data={"csrf_token": token}, allow_redirects=False)
+def test_logout_ends_the_session_on_the_server(flow, visitor):
+    flow.log_in(visitor)
+    copied = visitor.cookies.get("session")
+    token = flow.csrf_token(visitor)
+    visitor.post(f"{flow.app_url}/logout", data={"csrf_token": token}, allow_redirects=False)
     replay = requests.Session()
     replay.cookies.set("session", copied)
     assert not flow.is_logged_in(replay)
 
 
-def test_no_personal_data_or_token_readable_in_the_cookie(flow, browser):
-    flow.log_in(browser, "jose")
-    cookie = browser.cookies.get("session")
+def test_no_personal_data_or_token_readable_in_the_cookie(flow, visitor):
+    flow.log_in(visitor, "jose")
+    cookie = visitor.cookies.get("session")
     for secret_looking in ("S9203456I", "JOS", "eyJ", "SOUZA"):
         assert secret_looking not in cookie

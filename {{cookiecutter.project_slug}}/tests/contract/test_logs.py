@@ -12,8 +12,8 @@ import time
 
 import requests
 
-from tests.browser import query
-from tests.conftest import personas
+from tests.support.emulator import personas
+from tests.support.http_client import query
 
 # Codes, tokens, states, nonces and verifiers are long runs of URL-safe characters; nothing the
 # app should log looks like that.
@@ -23,14 +23,14 @@ DEV_SERVER_BANNERS = ["development server", "Running on http", "Debugger is acti
 
 def test_logs_hold_no_codes_tokens_secrets_or_personal_data(flow, emulator, all_app_logs):
     people = personas()
-    browser = requests.Session()
-    authorize_url = flow.start(browser)
+    visitor = requests.Session()
+    authorize_url = flow.start(visitor)
     state, nonce = query(authorize_url)["state"], query(authorize_url)["nonce"]
-    callback = flow.authorize(browser, authorize_url, "jose")
+    callback = flow.authorize(visitor, authorize_url, "jose")
     code = query(callback)["code"]
-    assert browser.get(callback, allow_redirects=False).status_code == 303
-    pages = [browser.get(f"{flow.app_url}/").text]
-    browser.get(callback, allow_redirects=False)  # a replay
+    assert visitor.get(callback, allow_redirects=False).status_code == 303
+    pages = [visitor.get(f"{flow.app_url}/").text]
+    visitor.get(callback, allow_redirects=False)  # a replay
     for fault in ("id_token.bad_signature", "userinfo.sub_mismatch", "token.500", "token.html"):
         emulator.faults(fault)
         pages.append(flow.log_in(requests.Session(), "jose").text)

@@ -43,29 +43,29 @@ def assert_headers(response: requests.Response, referrer: str = "strict-origin-w
         assert "<script>" not in response.text  # no inline script for a CSP to forbid
 
 
-def test_security_headers_on_every_page_class(flow, browser):
+def test_security_headers_on_every_page_class(flow, visitor):
     app = flow.app_url
-    assert_headers(browser.get(f"{app}/"))  # home
-    login = browser.get(f"{app}/login", allow_redirects=False)
+    assert_headers(visitor.get(f"{app}/"))  # home
+    login = visitor.get(f"{app}/login", allow_redirects=False)
     assert login.status_code == 302
     assert_headers(login)
-    callback = browser.get(
-        flow.authorize(browser, login.headers["Location"]), allow_redirects=False
+    callback = visitor.get(
+        flow.authorize(visitor, login.headers["Location"]), allow_redirects=False
     )
     assert callback.status_code == 303
     assert_headers(callback, referrer="no-referrer")
-    profile = browser.get(f"{app}/")
+    profile = visitor.get(f"{app}/")
     assert "Log out" in profile.text
     assert_headers(profile)
-    error = browser.get(f"{app}/callback", params={"code": "a", "state": "b"})
+    error = visitor.get(f"{app}/callback", params={"code": "a", "state": "b"})
     assert error.status_code == 400
     assert_headers(error, referrer="no-referrer")
-    assert_headers(browser.get(f"{app}/no-such-page"))  # 404
-    token = flow.csrf_token(browser)
-    logout = browser.post(f"{app}/logout", data={"csrf_token": token}, allow_redirects=False)
+    assert_headers(visitor.get(f"{app}/no-such-page"))  # 404
+    token = flow.csrf_token(visitor)
+    logout = visitor.post(f"{app}/logout", data={"csrf_token": token}, allow_redirects=False)
     assert logout.status_code == 303
     assert_headers(logout)
-    assert_headers(browser.get(f"{app}/logged-out"))
+    assert_headers(visitor.get(f"{app}/logged-out"))
     assert "Strict-Transport-Security" not in login.headers  # plain http in development
 
 
@@ -85,10 +85,10 @@ def test_not_found_is_friendly(app_url):
     assert "Page not found" in response.text
 
 
-def test_session_cookie_attributes(flow, browser):
+def test_session_cookie_attributes(flow, visitor):
     """The login cookie (set by /login) and the session cookie (set at login) alike."""
-    callback = flow.authorize(browser, flow.start(browser))
-    response = browser.get(callback, allow_redirects=False)
+    callback = flow.authorize(visitor, flow.start(visitor))
+    response = visitor.get(callback, allow_redirects=False)
     cookies = {h.split("=", 1)[0]: h for h in response.raw.headers.getlist("Set-Cookie")}
     for name in ("session", "sgid_login"):
         cookie = cookies[name]

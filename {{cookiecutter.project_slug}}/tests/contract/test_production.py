@@ -12,7 +12,7 @@ import sys
 import pytest
 import requests
 
-from tests.conftest import PACKAGE
+from tests.support.servers import PACKAGE
 
 
 def assert_hsts(response: requests.Response) -> None:

@@ -20,12 +20,12 @@ HOSTILE = [
 
 
 @pytest.mark.parametrize("target", HOSTILE)
-def test_hostile_return_paths_go_home(flow, browser, target):
-    response = flow.log_in(browser, next_path=target)
+def test_hostile_return_paths_go_home(flow, visitor, target):
+    response = flow.log_in(visitor, next_path=target)
     assert response.status_code == 303
     assert response.headers["Location"] == "/"
 
 
-def test_a_local_path_is_kept(flow, browser):
-    response = flow.log_in(browser, next_path="/?tab=profile")
+def test_a_local_path_is_kept(flow, visitor):
+    response = flow.log_in(visitor, next_path="/?tab=profile")
     assert response.headers["Location"] == "/?tab=profile"

@@ -6,32 +6,11 @@ $SCREENSHOT_DIR (default: test-results/screenshots).
 """
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
-CHROMIUM_FLAGS = [
-    "--headless=new",
-    "--disable-gpu",
-    "--no-first-run",
-    # This machine may have no network: keep Chromium from phoning home at start.
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
-
-
-def chromium_path() -> str:
-    path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(path).exists():
-        message = "Chromium not found: apt-get install chromium, or set CHROMIUM_PATH"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
+from tests.support.chromium import CHROMIUM_FLAGS, DESKTOP, chromium_path
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.e2e.conftest import DESKTOP, PHONE
+from tests.support.chromium import DESKTOP, PHONE
 
 pytestmark = pytest.mark.browser
 

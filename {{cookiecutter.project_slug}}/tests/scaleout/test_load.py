@@ -21,10 +21,10 @@ import requests
 
 from {{ cookiecutter.package_name }}.config import DEFAULT_SCOPES, SESSION_STORE
 
-from tests.browser import Flow
-from tests.conftest import personas
-from tests.scaleout.conftest import on
-from tests.stores import PostgresServer, RedisServer
+from tests.support.cluster import on
+from tests.support.emulator import personas
+from tests.support.http_client import Flow
+from tests.support.stores import PostgresServer, RedisServer
 
 pytestmark = pytest.mark.scaleout
 LOGINS = int(os.environ.get("SCALEOUT_LOGINS", "100"))
@@ -53,18 +53,18 @@ class VirtualUsers:
         number, abandon = job
         start_on, finish_on = self.urls[number % 2], self.urls[(number + 1) % 2]
         persona = PERSONAS[number % len(PERSONAS)]
-        browser = requests.Session()
+        visitor = requests.Session()
         started = time.monotonic()
         try:
             flow = Flow(start_on)
-            authorize_url = flow.start(browser)
+            authorize_url = flow.start(visitor)
             if abandon:
                 return  # walks away: the login must expire from the store
-            callback = flow.authorize(browser, authorize_url, persona)
-            response = browser.get(on(finish_on, callback), allow_redirects=False, timeout=30)
+            callback = flow.authorize(visitor, authorize_url, persona)
+            response = visitor.get(on(finish_on, callback), allow_redirects=False, timeout=30)
             if response.status_code != 303:
                 raise AssertionError(f"callback answered {response.status_code}")
-            page = browser.get(f"{start_on}/", timeout=30).text
+            page = visitor.get(f"{start_on}/", timeout=30).text
             if "Log out" not in page:
                 raise AssertionError("not logged in after the callback")
             if self.shows_names and (
@@ -73,11 +73,11 @@ class VirtualUsers:
             ):
                 with self.lock:
                     self.mixups += 1
-            token = Flow(finish_on).csrf_token(browser)
-            response = browser.post(
+            token = Flow(finish_on).csrf_token(visitor)
+            response = visitor.post(
                 f"{finish_on}/logout", data={"csrf_token": token}, allow_redirects=False
             )
-            if response.status_code != 303 or Flow(start_on).is_logged_in(browser):
+            if response.status_code != 303 or Flow(start_on).is_logged_in(visitor):
                 raise AssertionError("logout did not end the session")
             with self.lock:
                 self.seconds.append(time.monotonic() - started)
@@ -85,7 +85,7 @@ class VirtualUsers:
             with self.lock:
                 self.errors.append(f"{type(exc).__name__}: {exc}"[:200])
         finally:
-            browser.close()
+            visitor.close()
 
 
 def test_logins_at_fixed_concurrency_on_two_instances(pair, cluster):

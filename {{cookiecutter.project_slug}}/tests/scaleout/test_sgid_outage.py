@@ -15,8 +15,8 @@ import requests
 
 from {{ cookiecutter.package_name }}.sgid.adapter import MAX_CALLBACKS_IN_FLIGHT
 
-from tests.browser import Flow
-from tests.scaleout.conftest import on
+from tests.support.cluster import on
+from tests.support.http_client import Flow
 
 pytestmark = pytest.mark.scaleout
 CALLBACKS = MAX_CALLBACKS_IN_FLIGHT + 8  # more than one worker lets wait on sgID
@@ -30,7 +30,7 @@ def instance(cluster) -> str:
     # One worker process: the worst case for being exhausted.
     (url,) = cluster.start(
         1,
-        workers="1",
+        workers=1,
         SGID_READ_TIMEOUT=str(READ_TIMEOUT),
         SGID_CALLBACK_DEADLINE=str(CALLBACK_DEADLINE),
     )
@@ -41,8 +41,8 @@ def pending_callbacks(url: str, count: int) -> list[tuple[requests.Session, str]
     """Logins started and approved at sgID, each in its own browser, callbacks not yet sent."""
     flow, started = Flow(url), []
     for _ in range(count):
-        browser = requests.Session()
-        started.append((browser, on(url, flow.authorize(browser, flow.start(browser)))))
+        visitor = requests.Session()
+        started.append((visitor, on(url, flow.authorize(visitor, flow.start(visitor)))))
     return started
 
 
@@ -61,9 +61,9 @@ def callbacks_while_probing(url: str, pending) -> tuple[list[tuple[int, float]],
                 slowest = max(slowest, time.monotonic() - started)
             time.sleep(0.05)
 
-    def callback(browser: requests.Session, callback_url: str) -> tuple[int, float]:
+    def callback(visitor: requests.Session, callback_url: str) -> tuple[int, float]:
         started = time.monotonic()
-        response = browser.get(callback_url, allow_redirects=False, timeout=30)
+        response = visitor.get(callback_url, allow_redirects=False, timeout=30)
         return response.status_code, time.monotonic() - started
 
     with ThreadPoolExecutor(len(pending) + 1) as pool:
@@ -95,8 +95,8 @@ def test_hanging_sgid_leaves_other_pages_responsive_and_the_app_recovers(instanc
     assert slowest < PAGE_BOUND, slowest
 
     emulator.admin("POST", "reset")  # sgID is back
-    browser = requests.Session()
+    visitor = requests.Session()
     flow = Flow(instance)
-    callback = flow.authorize(browser, flow.start(browser))
-    assert browser.get(on(instance, callback), allow_redirects=False).status_code == 303
-    assert flow.is_logged_in(browser)
+    callback = flow.authorize(visitor, flow.start(visitor))
+    assert visitor.get(on(instance, callback), allow_redirects=False).status_code == 303
+    assert flow.is_logged_in(visitor)

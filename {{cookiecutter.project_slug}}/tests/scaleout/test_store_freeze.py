@@ -10,8 +10,8 @@ import requests
 
 from {{ cookiecutter.package_name }}.config import SESSION_STORE
 
-from tests.browser import Flow
-from tests.scaleout.conftest import log_in_across
+from tests.support.cluster import log_in_across
+from tests.support.http_client import Flow
 
 pytestmark = [
     pytest.mark.scaleout,
@@ -29,9 +29,9 @@ def pair(cluster) -> list[str]:
     return cluster.start(2)
 
 
-def timed_get(browser: requests.Session, url: str) -> tuple[requests.Response, float]:
+def timed_get(visitor: requests.Session, url: str) -> tuple[requests.Response, float]:
     started = time.monotonic()
-    response = browser.get(url, allow_redirects=False, timeout=15)
+    response = visitor.get(url, allow_redirects=False, timeout=15)
     return response, time.monotonic() - started
 
 
@@ -46,10 +46,10 @@ def assert_answered_in_time(
         assert 0 < int(response.headers["Retry-After"]) <= 120
 
 
-def test_a_silent_store_is_answered_within_2_s_and_recovers(pair, cluster, browser):
+def test_a_silent_store_is_answered_within_2_s_and_recovers(pair, cluster, visitor):
     first, second = pair
-    assert log_in_across(browser, start_on=first, finish_on=second).status_code == 303
-    assert Flow(first).is_logged_in(browser)
+    assert log_in_across(visitor, start_on=first, finish_on=second).status_code == 303
+    assert Flow(first).is_logged_in(visitor)
     for url in pair:  # every instance has used the store: its connections are open
         assert requests.get(f"{url}/healthz", timeout=5).status_code == 200
 
@@ -61,7 +61,7 @@ def test_a_silent_store_is_answered_within_2_s_and_recovers(pair, cluster, brows
         with ThreadPoolExecutor(24) as pool:
             crowd = list(
                 pool.map(
-                    lambda index: timed_get(browser, f"{pair[index % 2]}/"),
+                    lambda index: timed_get(visitor, f"{pair[index % 2]}/"),
                     range(24),
                 )
             )
@@ -71,7 +71,7 @@ def test_a_silent_store_is_answered_within_2_s_and_recovers(pair, cluster, brows
         while time.monotonic() - frozen_at < FROZEN_FOR:
             for url in pair:
                 for path in PAGES:
-                    response, took = timed_get(browser, f"{url}{path}")
+                    response, took = timed_get(visitor, f"{url}{path}")
                     assert_answered_in_time(response, took, f"{url}{path}", path == "/")
                     slowest = max(slowest, took)
                 # A new visitor: the home page needs no session; others may answer 503.
@@ -96,9 +96,9 @@ def test_a_silent_store_is_answered_within_2_s_and_recovers(pair, cluster, brows
 
     # No restart: the session from before the freeze is intact on both instances...
     for url in pair:
-        response, _ = timed_get(browser, f"{url}/")
+        response, _ = timed_get(visitor, f"{url}/")
         assert response.status_code == 200, (url, response.status_code)
-        assert Flow(url).is_logged_in(browser)
+        assert Flow(url).is_logged_in(visitor)
     # ...and a new login works, across instances.
     fresh = requests.Session()
     assert log_in_across(fresh, start_on=second, finish_on=first).status_code == 303

@@ -14,7 +14,7 @@ from django.test import Client
 from {{ cookiecutter.package_name }}.config import load_settings
 from {{ cookiecutter.package_name }}.web.server import prepare
 
-from tests.conftest import PACKAGE
+from tests.support.servers import PACKAGE
 
 
 def manage(*args: str, env: dict[str, str], cwd) -> subprocess.CompletedProcess:

@@ -15,23 +15,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import pytest
+from tests.support.servers import START_TIMEOUT, free_port, missing
 
-START_TIMEOUT = 20
 # Debian installs PostgreSQL's server programs outside PATH.
 POSTGRES_BIN_DIRS = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def missing(message: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 def wait_for_port(port: int, process: subprocess.Popen | None, name: str) -> None:
@@ -98,8 +85,8 @@ class RedisServer:
         """How many keys Redis holds (logins in progress live in a cookie)."""
         import redis
 
-        with redis.Redis(port=self.port) as client:
-            return client.dbsize()
+        with redis.Redis(port=self.port) as redis_client:
+            return redis_client.dbsize()
 
 
 class PostgresServer:
@@ -177,3 +164,33 @@ class PostgresServer:
 
     def remove(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def suite_store(session_store: str) -> RedisServer | PostgresServer | None:
+    """The store server of the contract suite, not yet started; None for SQLite and the cookie.
+
+    The database store uses SQLite unless TEST_DATABASE=postgresql (a throwaway PostgreSQL
+    cluster; the template's CI runs both).
+    """
+    if session_store == "redis":
+        return RedisServer()
+    if session_store == "database" and os.environ.get("TEST_DATABASE") == "postgresql":
+        return PostgresServer()
+    return None
+
+
+def shared_store(session_store: str) -> RedisServer | PostgresServer | None:
+    """The shared store of a real deployment: Redis, or PostgreSQL (not SQLite) for database;
+    None for the cookie store, where nothing is shared but SECRET_KEY."""
+    if session_store == "redis":
+        return RedisServer()
+    if session_store == "database":
+        return PostgresServer()
+    return None
+
+
+def stop_and_remove(server: RedisServer | PostgresServer | None) -> None:
+    if server is not None:
+        server.stop()
+        if isinstance(server, PostgresServer):
+            server.remove()
