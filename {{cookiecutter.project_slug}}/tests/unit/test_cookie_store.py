@@ -8,7 +8,7 @@ import time
 import pytest
 
 from {{ cookiecutter.package_name }}.cookie_crypto import MAX_SESSION_BYTES, SPARE_BYTES, SessionSealer
-from {{ cookiecutter.package_name }}.sealed_cookies import MAX_COOKIE_BYTES, CookieTooLarge, Sealer
+from {{ cookiecutter.package_name }}.security.sealed_cookies import MAX_COOKIE_BYTES, CookieTooLarge, Sealer
 
 SECRET = "s" * 48
 
