@@ -73,7 +73,7 @@ class Stack:
             [
                 self.python,
                 "-m",
-                f"{PACKAGE}.sgid.emulator",
+                "sgid_emulator",
                 "--port",
                 str(port),
                 "--client-id",

@@ -105,7 +105,7 @@ def stop(*processes: subprocess.Popen) -> None:
 
 
 def personas() -> dict[str, dict]:
-    raw = json.loads(files(f"{PACKAGE}.sgid.emulator").joinpath("personas.json").read_text("utf-8"))
+    raw = json.loads(files("sgid_emulator").joinpath("personas.json").read_text("utf-8"))
     return {p["id"]: p for p in raw}
 
 
@@ -192,7 +192,7 @@ def emulator(workdir, key_files, app_port, extra_app_ports):
         [
             sys.executable,
             "-m",
-            f"{PACKAGE}.sgid.emulator",
+            "sgid_emulator",
             "--port",
             str(port),
             "--client-id",

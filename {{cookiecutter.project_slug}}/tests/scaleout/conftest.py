@@ -62,7 +62,7 @@ def emulator(tmp_path_factory, key_files):
     workdir = tmp_path_factory.mktemp("scaleout-emulator")
     port = free_port()
     process = spawn(
-        [sys.executable, "-m", f"{PACKAGE}.sgid.emulator", "--port", str(port)]
+        [sys.executable, "-m", "sgid_emulator", "--port", str(port)]
         + ["--client-id", CLIENT_ID, "--client-secret", "contract-secret"]
         + ["--redirect-uri", PUBLIC_CALLBACK, "--client-public-key", str(key_files[1])]
         + ["--auto-approve", DEFAULT_PERSONA],

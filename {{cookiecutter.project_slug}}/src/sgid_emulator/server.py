@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote_plus, urlencode, urlsplit, urlunsplit
 
-from ..catalog import SCOPES
+from {{ cookiecutter.package_name }}.sgid.catalog import SCOPES
 from . import pages
 from .config import Client
 from .faults import apply_claim_faults, check_faults, percent_sub

@@ -1,4 +1,4 @@
-"""Command line: ``python -m <package>.sgid.emulator --help``."""
+"""Command line: ``python -m sgid_emulator --help``."""
 
 import argparse
 import os
@@ -25,7 +25,7 @@ def _ttl(limit: float | None):
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m <package>.sgid.emulator",
+        prog="python -m sgid_emulator",
         description=(
             "A local sgID v2 (OpenID Connect) for development and tests. Endpoints live under "
             "<base-url>/v2 exactly like https://api.id.gov.sg/v2; point SGID_HOSTNAME at "
