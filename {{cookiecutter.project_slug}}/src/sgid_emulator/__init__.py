@@ -6,5 +6,6 @@ official SDK cannot tell it from sgID, and it is stricter than most providers so
 bugs show up here first. Fault switches make it misbehave on purpose.
 
 Modules: __main__ (CLI), config (clients), personas, tokens (keys, ID token, userinfo JWE),
-faults, pages (HTML and CSS), server (HTTP routing and state).
+faults, server (routing) with framing (HTTP), state, authorize and oidc (the sgID endpoints),
+admin (the admin API) and pages (HTML and CSS).
 """

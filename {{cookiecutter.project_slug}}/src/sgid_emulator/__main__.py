@@ -8,7 +8,8 @@ import sys
 from .config import ConfigError, load_clients_file, make_client
 from .faults import ALL_FAULTS, check_faults
 from .personas import load_personas
-from .server import Emulator, EmulatorServer, Settings
+from .server import EmulatorServer
+from .state import Emulator, Settings
 
 
 def _ttl(limit: float | None):

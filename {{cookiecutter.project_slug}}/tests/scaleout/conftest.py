@@ -21,7 +21,6 @@ from tests.browser import Flow
 from tests.conftest import (
     CLIENT_ID,
     DEFAULT_PERSONA,
-    PACKAGE,
     Emulator,
     free_port,
     spawn,
