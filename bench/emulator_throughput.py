@@ -7,8 +7,9 @@ connection. Prints logins/s and per-login latency percentiles.
     uv run python bench/emulator_throughput.py [--workers 4] [--logins 3000] [--seconds 30]
 
 The emulator lives inside the cookiecutter template directory, so the script assembles a tiny
-importable package from it in a temporary directory (the emulator, the catalog and its
-scopes.json rendered from cookiecutter.json) rather than baking a whole project.
+importable src/ from it in a temporary directory (the emulator with the app package's name filled
+in, and the catalog with its scopes.json rendered from cookiecutter.json) rather than baking a
+whole project.
 """
 
 import argparse
@@ -30,17 +31,21 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-SGID = ROOT / "{{cookiecutter.project_slug}}" / "src" / "{{cookiecutter.package_name}}" / "sgid"
+SRC = ROOT / "{{cookiecutter.project_slug}}" / "src"
+SGID = SRC / "{{cookiecutter.package_name}}" / "sgid"
 PACKAGE = "sgid_bench"
+EMULATOR = "sgid_emulator"
 CLIENT_ID, CLIENT_SECRET, REDIRECT_URI = "bench", "bench-secret", "http://localhost:9/callback"
 
 
 def build_package(tmp: Path) -> Path:
     src = tmp / "src"
     sgid = src / PACKAGE / "sgid"
-    shutil.copytree(
-        SGID / "emulator", sgid / "emulator", ignore=shutil.ignore_patterns("__pycache__")
-    )
+    shutil.copytree(SRC / EMULATOR, src / EMULATOR, ignore=shutil.ignore_patterns("__pycache__"))
+    for module in (src / EMULATOR).glob("*.py"):  # it imports the catalog by the app's name
+        text = module.read_text(encoding="utf-8")
+        module.write_text(text.replace("{{ cookiecutter.package_name }}", PACKAGE), "utf-8")
+    sgid.mkdir(parents=True)
     shutil.copy(SGID / "catalog.py", sgid / "catalog.py")
     (src / PACKAGE / "__init__.py").write_text("")
     (sgid / "__init__.py").write_text("")
@@ -134,7 +139,7 @@ def measure(workers: int, logins: int, seconds: float, scope: str) -> dict:
             [
                 sys.executable,
                 "-m",
-                f"{PACKAGE}.sgid.emulator",
+                EMULATOR,
                 "--port",
                 "0",
                 "--quiet",

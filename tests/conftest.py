@@ -48,7 +48,7 @@ def generated_package(baked_default):
     """The default project's Python package, importable from the template's test environment."""
     src = baked_default / "src"
     sys.path.insert(0, str(src))
-    name = next(p.name for p in src.iterdir() if (p / "__init__.py").exists())
+    name = next(p.name for p in src.iterdir() if (p / "sgid" / "catalog.py").exists())
     return name
 
 

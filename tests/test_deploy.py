@@ -71,7 +71,9 @@ def test_image_runs_the_production_server_as_non_root(project):
     assert "\nUSER 10001\n" in dockerfile
     assert "HEALTHCHECK" in dockerfile and "/healthz" in dockerfile
     ignored = (project / ".dockerignore").read_text().splitlines()
-    assert "src/*/sgid/emulator/" in ignored  # the emulator never ships
+    # The image gets the app package alone: the emulator beside it in src/ never ships.
+    assert f"COPY src/{package} ./src/{package}\n" in dockerfile
+    assert "COPY src ./src" not in dockerfile
     assert "*" in ignored and "!src/" in ignored  # tests, .env and keys stay out
 
 

@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from emuhelp import (
     CLIENT_ID,
     CLIENT_SECRET,
+    EMULATOR,
     NARROW_CLIENT_ID,
     OTHER_CLIENT_ID,
     OTHER_REDIRECT,
@@ -56,14 +57,15 @@ def emulator_src(request) -> Path:
 
 @pytest.fixture(scope="session")
 def package(emulator_src) -> str:
-    return next(p.name for p in emulator_src.iterdir() if (p / "sgid" / "emulator").is_dir())
+    """The app package, whose sgid/catalog.py the emulator shares."""
+    return next(p.name for p in emulator_src.iterdir() if (p / "sgid" / "catalog.py").is_file())
 
 
 @pytest.fixture(scope="session")
-def personas(package) -> list[dict]:
+def personas(emulator_src) -> list[dict]:
     import importlib.resources
 
-    text = importlib.resources.files(f"{package}.sgid.emulator").joinpath("personas.json")
+    text = importlib.resources.files(EMULATOR).joinpath("personas.json")
     return json.loads(text.read_text(encoding="utf-8"))
 
 
@@ -122,9 +124,9 @@ def emulator_args(client_key, clients_file):
 
 
 @pytest.fixture(scope="session")
-def emulator_process(emulator_src, package, emulator_args):
+def emulator_process(emulator_src, emulator_args):
     emu = start_emulator(
-        emulator_src, package, *emulator_args, "--auto-approve", "denise", "--hang-seconds", "2"
+        emulator_src, *emulator_args, "--auto-approve", "denise", "--hang-seconds", "2"
     )
     yield emu
     emu.stop()

@@ -18,6 +18,7 @@ OTHER_CLIENT_ID = "second-client"
 OTHER_SECRET = "second-secret"  # noqa: S105
 OTHER_REDIRECT = "https://other.example/cb?x=1"
 NARROW_CLIENT_ID = "narrow-client"  # may request only openid and myinfo.name
+EMULATOR = "sgid_emulator"  # the development-only package beside the app in src/
 
 
 class Emulator:
@@ -49,10 +50,10 @@ class Emulator:
             self.proc.kill()
 
 
-def start_emulator(src: Path, package: str, *args: str, env_extra=None) -> Emulator:
+def start_emulator(src: Path, *args: str, env_extra=None) -> Emulator:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SGID_EMULATOR_")}
     env.update({"PYTHONPATH": str(src), **(env_extra or {})})
-    cmd = [sys.executable, "-m", f"{package}.sgid.emulator", "--port", "0", *args]
+    cmd = [sys.executable, "-m", EMULATOR, "--port", "0", *args]
     proc = subprocess.Popen(
         cmd, cwd=src, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )

@@ -5,7 +5,7 @@ import socket
 
 import pytest
 import requests
-from emuhelp import CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, authorize, start_emulator
+from emuhelp import CLIENT_ID, CLIENT_SECRET, EMULATOR, REDIRECT_URI, authorize, start_emulator
 from sgid_client import SgidClient
 from test_faults import _part
 
@@ -122,8 +122,8 @@ def test_key_rotation(emulator, client_key, keep_old):
     assert emulator.admin("POST", "/rotate-key", {"keep_old": "yes"}).status_code == 400
 
 
-def test_loopback_rule(package, emulator_src):
-    is_loopback = importlib.import_module(f"{package}.sgid.emulator.server")._is_loopback
+def test_loopback_rule(emulator_src):
+    is_loopback = importlib.import_module(f"{EMULATOR}.admin").is_loopback
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("::ffff:127.0.0.1")
     assert not is_loopback("10.0.0.5") and not is_loopback("192.168.1.2")
     assert not is_loopback("not-an-ip")
@@ -139,11 +139,11 @@ def _own_non_loopback_ip():
     return None if ip.startswith("127.") or ip == "0.0.0.0" else ip  # noqa: S104
 
 
-def test_admin_refuses_non_loopback_peer(emulator_src, package, emulator_args):
+def test_admin_refuses_non_loopback_peer(emulator_src, emulator_args):
     ip = _own_non_loopback_ip()
     if ip is None:
         pytest.skip("no non-loopback interface on this machine")
-    emu = start_emulator(emulator_src, package, *emulator_args, "--host", "0.0.0.0")  # noqa: S104
+    emu = start_emulator(emulator_src, *emulator_args, "--host", "0.0.0.0")  # noqa: S104
     try:
         port = emu.base_url.rsplit(":", 1)[1]
         r = requests.get(f"http://{ip}:{port}/_emulator/state", timeout=5)

@@ -114,7 +114,7 @@ def test_picker_edge_cases(people, sdk):
     assert r.status_code == 400
 
 
-def test_page_values_are_escaped(emulator_src, package, emulator_args, personas, tmp_path):
+def test_page_values_are_escaped(emulator_src, emulator_args, personas, tmp_path):
     import json
 
     from emuhelp import start_emulator
@@ -122,7 +122,7 @@ def test_page_values_are_escaped(emulator_src, package, emulator_args, personas,
     evil = dict(personas[0], id="evil", name='<b>"X" & Y</b>', summary="<script>alert(1)</script>")
     path = tmp_path / "personas.json"
     path.write_text(json.dumps([evil]), encoding="utf-8")
-    emu = start_emulator(emulator_src, package, *emulator_args, "--personas", str(path))
+    emu = start_emulator(emulator_src, *emulator_args, "--personas", str(path))
     try:
         challenge = generate_pkce_pair()[1]
         from urllib.parse import urlencode

@@ -230,10 +230,9 @@ def test_bad_bearer(emulator, header):
 
 
 @pytest.fixture(scope="module")
-def short_lived(emulator_src, package, emulator_args):
+def short_lived(emulator_src, emulator_args):
     emu = start_emulator(
         emulator_src,
-        package,
         *emulator_args,
         "--auto-approve",
         "mary",

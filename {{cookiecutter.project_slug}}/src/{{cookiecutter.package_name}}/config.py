@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
 
+# The limits on talking to sgID are the adapter's; the variables may only lower them.
+from .sgid.adapter import CALLBACK_DEADLINE, CONNECT_TIMEOUT, LOGIN_TTL, READ_TIMEOUT
 from .sgid.catalog import SCOPES
 
 APP_NAME = {{ cookiecutter.project_name | tojson }}
@@ -40,12 +42,6 @@ DEV_KEY_FILE = ".dev-keys/sgid-private.pem"  # keys.py's DEV_DIR / PRIVATE_NAME
 PLACEHOLDER_REDIRECT_URI = "https://<your host>/callback"
 SCOPE_CATALOG = f"src/{__package__}/sgid/scopes.json"  # in the project folder
 FROM_PORTAL = "it is on your client's page in the sgID developer portal"
-# Limits on talking to sgID (seconds). The variables may only lower them (tests use small values):
-# the whole callback must end well before the production server's 30 s worker timeout.
-MAX_CONNECT_TIMEOUT = 3.0
-MAX_READ_TIMEOUT = 10.0
-MAX_CALLBACK_DEADLINE = 15.0
-MAX_LOGIN_TTL = 600  # seconds from "Log in" to the callback
 MAX_TRUSTED_PROXIES = 5
 
 
@@ -134,20 +130,18 @@ def load_settings(
             "SGID_JWKS_REFRESH_COOLDOWN", default=60, low=0, high=3600
         ),
         sgid_connect_timeout=env.number(
-            "SGID_CONNECT_TIMEOUT", default=MAX_CONNECT_TIMEOUT, low=0.1, high=MAX_CONNECT_TIMEOUT
+            "SGID_CONNECT_TIMEOUT", default=CONNECT_TIMEOUT, low=0.1, high=CONNECT_TIMEOUT
         ),
         sgid_read_timeout=env.number(
-            "SGID_READ_TIMEOUT", default=MAX_READ_TIMEOUT, low=0.1, high=MAX_READ_TIMEOUT
+            "SGID_READ_TIMEOUT", default=READ_TIMEOUT, low=0.1, high=READ_TIMEOUT
         ),
         sgid_callback_deadline=env.number(
             "SGID_CALLBACK_DEADLINE",
-            default=MAX_CALLBACK_DEADLINE,
+            default=CALLBACK_DEADLINE,
             low=0.1,
-            high=MAX_CALLBACK_DEADLINE,
+            high=CALLBACK_DEADLINE,
         ),
-        login_ttl=env.integer(
-            "LOGIN_TTL_SECONDS", default=MAX_LOGIN_TTL, low=1, high=MAX_LOGIN_TTL
-        ),
+        login_ttl=env.integer("LOGIN_TTL_SECONDS", default=LOGIN_TTL, low=1, high=LOGIN_TTL),
         # How many proxies in front (load balancer, ingress) set X-Forwarded-*; 0 ignores them.
         trusted_proxies=env.integer("TRUSTED_PROXIES", default=0, low=0, high=MAX_TRUSTED_PROXIES),
 {%- if cookiecutter.session_store == "database" %}

@@ -9,6 +9,7 @@ and the emulator where SGID_HOSTNAME points (http://localhost:5156). --port (or 
 
 import argparse
 import errno
+import importlib.util
 import os
 import signal
 import socket
@@ -23,6 +24,7 @@ from .web.server import dev_command, prepare
 
 COMMAND = f"python -m {__package__}.dev"
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+EMULATOR = "sgid_emulator"  # beside the app in src/, never in its wheel or image
 EMULATOR_START_SECONDS = 15
 
 
@@ -162,6 +164,12 @@ def port_is_free(host: str, port: int) -> bool:
 
 
 def start_emulator(settings, port: int) -> subprocess.Popen:
+    # Only the editable development install puts src/ (and so the emulator) on the path.
+    if importlib.util.find_spec(EMULATOR) is None:
+        raise DevError(
+            "the sgID emulator is not installed (it is development-only); install the dev "
+            "setup from the project folder with: uv sync  (or: pip install -e .)"
+        )
     public_key = DEV_DIR / PUBLIC_NAME
     # Only ever the public half on the command line: any local user can read `ps`.
     client_key = public_key if public_key.exists() else public_pem(settings.sgid_private_key)
@@ -170,7 +178,7 @@ def start_emulator(settings, port: int) -> subprocess.Popen:
         [
             sys.executable,
             "-m",
-            f"{__package__}.sgid.emulator",
+            EMULATOR,
             f"--port={port}",
             f"--base-url={settings.sgid_hostname}",
             f"--client-id={settings.sgid_client_id}",

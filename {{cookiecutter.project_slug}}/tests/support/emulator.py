@@ -12,7 +12,7 @@ import requests
 from tests.support.servers import CLIENT_ID, CLIENT_SECRET, free_port, spawn, stop, wait_for_http
 
 # How the emulator is run (python -m EMULATOR_MODULE) and where its personas.json is.
-EMULATOR_MODULE = "{{ cookiecutter.package_name }}.sgid.emulator"
+EMULATOR_MODULE = "sgid_emulator"
 DEFAULT_PERSONA = "denise"
 
 

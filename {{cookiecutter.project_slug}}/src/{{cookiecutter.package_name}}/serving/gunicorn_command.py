@@ -2,6 +2,8 @@
 
 import sys
 
+from .sgid.adapter import SERVER_THREADS
+
 
 def gunicorn_command(app: str, host: str, port: str, workers: str) -> list[str]:
     """The command line that serves the WSGI `app` ("module:callable") on host:port."""
@@ -14,9 +16,10 @@ def gunicorn_command(app: str, host: str, port: str, workers: str) -> list[str]:
         "--workers",
         workers,
         # Threads, so a slow sgID cannot take every worker: each callback waiting on sgID holds
-        # one thread, at most 12 per worker (sgid/adapter.py), and the rest serve other pages.
+        # one thread, at most MAX_CALLBACKS_IN_FLIGHT per worker (sgid/adapter.py, which derives
+        # it from this count), and the rest serve other pages.
         "--threads",
-        "16",
+        str(SERVER_THREADS),
         # Above the adapter's worst case (connect 3 s + reads 10 s per call) for one callback.
         "--timeout",
         "30",

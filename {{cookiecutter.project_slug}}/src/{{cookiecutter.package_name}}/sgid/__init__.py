@@ -4,5 +4,5 @@ adapter.py   the only code that talks to sgID (wraps the official sgid-client)
 catalog.py   what each scope means and how to show it
 login.py     one login attempt: state, nonce, PKCE verifier and return path
 redirects.py return paths that can never leave the site
-emulator/    a local sgID for development and tests (never deployed)
+(the local sgID emulator for development and tests is src/sgid_emulator, outside the app)
 """

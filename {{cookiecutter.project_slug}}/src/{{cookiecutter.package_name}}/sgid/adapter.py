@@ -1,7 +1,7 @@
 """The only code that talks to sgID.
 
-It wraps the official SDK (sgid-client 0.3.0) and routes around its known defects
-(see the "Known defects" list of sgid-v2.md; numbers below refer to it):
+It wraps the official SDK (sgid-client 0.3.0) and routes around its known defects, numbered
+here and referred to by number below:
 
 1. the default nonce is evaluated once at import     -> a fresh nonce is passed on every login
 2. userinfo values are decoded as ASCII              -> we decrypt ourselves, as UTF-8
@@ -52,17 +52,23 @@ from .catalog import SCOPES
 
 log = logging.getLogger(__name__)
 
+# Limits on talking to sgID, and the defaults. config.py reads them from here: the environment
+# variables may only lower them (tests use small values), so the whole callback always ends well
+# before the production server's 30 s worker timeout.
 CONNECT_TIMEOUT = 3.0  # seconds to open a connection to sgID
 READ_TIMEOUT = 10.0  # seconds between bytes from sgID
 CALLBACK_DEADLINE = 15.0  # seconds for token + JWKS + userinfo together
 LOGIN_TTL = 600  # seconds from "Log in" to the callback
 MAX_RESPONSE_BYTES = 1_000_000  # sgID answers are a few kB; anything huge is refused
 CLOCK_SKEW = 60  # seconds of leeway for exp, iat and nbf
+# Threads per production server process: gunicorn's --threads (gunicorn_command.py reads it from
+# here) for Flask and Django. FastAPI's thread pool has 40, so this is the smaller budget.
+SERVER_THREADS = 16
 # Callbacks waiting on sgID at once, per process. Beyond this a callback is answered "Singpass is
-# not responding" at once, so a slow or hanging sgID can hold at most this many of the server's
-# threads (gunicorn runs 16 per worker; FastAPI's thread pool has 40) and other pages still load.
-MAX_CALLBACKS_IN_FLIGHT = 12
-# Userinfo JWE algorithms (checklist 54). sgID sends RSA-OAEP-256/A256GCM for the `key` and
+# not responding" at once, so a slow or hanging sgID holds at most this many of the server's
+# threads and the ones kept back still serve other pages (home, logout, health checks).
+MAX_CALLBACKS_IN_FLIGHT = SERVER_THREADS - 4
+# Userinfo JWE algorithms. sgID sends RSA-OAEP-256/A256GCM for the `key` and
 # A128GCMKW/A128GCM for each field; MockPass sends RSA-OAEP/A128CBC-HS256 and dir/A256GCM. RSA1_5
 # (padding oracle), PBES2, ECDH, AES-KW without GCM, `none` and anything else are refused, from
 # the protected header, before anything is decrypted.
@@ -72,7 +78,7 @@ KEY_JWE_ENCS = frozenset(
 )
 FIELD_JWE_ALGS = frozenset({"A128GCMKW", "A192GCMKW", "A256GCMKW", "dir"})
 FIELD_JWE_ENCS = frozenset({"A128GCM", "A192GCM", "A256GCM"})
-# Decrypted sizes (checklist 55), checked on the ciphertext before decrypting: with `zip` refused,
+# Decrypted sizes, checked on the ciphertext before decrypting: with `zip` refused,
 # a plaintext is never longer than its ciphertext. The longest real values are JSON lists
 # (a sponsored child's record is about 250 bytes, a vehicle 30, a public-officer appointment
 # 300): 64 kB is over a hundred children. A block key JWK is under 200 bytes. Together with the
@@ -396,31 +402,9 @@ def check_id_token_claims(
     SDK's percent-decodes it, so a signed `sub` holding `%22` becomes other JSON). A `sub` is
     opaque: any printable ASCII string of at most 255 characters is taken exactly as signed.
     """
-    now = time.time() if now is None else now
-    try:
-        claims = json.loads(payload, object_pairs_hook=_no_duplicates)
-    except (ValueError, UnicodeDecodeError):
-        raise SgidError("ID token refused: payload is not JSON") from None
-    if not isinstance(claims, dict):
-        raise SgidError("ID token refused: payload is not a JSON object")
-    missing = [name for name in ("iss", "sub", "aud", "exp", "iat", "nonce") if name not in claims]
-    if missing:
-        raise SgidError(f"ID token refused: missing {', '.join(missing)}")
-    if claims["iss"] != issuer:
-        raise SgidError("ID token refused: iss mismatch")
-    if claims["aud"] != client_id:  # a string, as sgID sends it; a list is refused
-        raise SgidError("ID token refused: aud mismatch")
-    if "azp" in claims and claims["azp"] != client_id:
-        raise SgidError("ID token refused: azp mismatch")
-    times = {name: claims[name] for name in ("exp", "iat", "nbf") if name in claims}
-    if any(type(value) is not int for value in times.values()):  # bool and float too
-        raise SgidError("ID token refused: exp, iat or nbf is not an integer")
-    if times["exp"] < now - CLOCK_SKEW:
-        raise SgidError("ID token refused: expired")
-    if times["iat"] > now + CLOCK_SKEW:
-        raise SgidError("ID token refused: iat is in the future")
-    if times.get("nbf", 0) > now + CLOCK_SKEW:
-        raise SgidError("ID token refused: nbf is in the future")
+    claims = _parse_claims(payload)
+    _check_parties(claims, issuer, client_id)
+    _check_times(claims, time.time() if now is None else now)
     if not isinstance(claims["nonce"], str) or not secrets.compare_digest(
         claims["nonce"].encode(), nonce.encode()
     ):
@@ -434,6 +418,43 @@ def check_id_token_claims(
     ):
         raise SgidError("ID token refused: sub is not 1-255 printable ASCII characters")
     return sub
+
+
+def _parse_claims(payload: bytes) -> dict:
+    """The payload as a JSON object holding every claim the checks need."""
+    try:
+        claims = json.loads(payload, object_pairs_hook=_no_duplicates)
+    except (ValueError, UnicodeDecodeError):
+        raise SgidError("ID token refused: payload is not JSON") from None
+    if not isinstance(claims, dict):
+        raise SgidError("ID token refused: payload is not a JSON object")
+    missing = [name for name in ("iss", "sub", "aud", "exp", "iat", "nonce") if name not in claims]
+    if missing:
+        raise SgidError(f"ID token refused: missing {', '.join(missing)}")
+    return claims
+
+
+def _check_parties(claims: dict, issuer: str, client_id: str) -> None:
+    """Issued by sgID, to this client."""
+    if claims["iss"] != issuer:
+        raise SgidError("ID token refused: iss mismatch")
+    if claims["aud"] != client_id:  # a string, as sgID sends it; a list is refused
+        raise SgidError("ID token refused: aud mismatch")
+    if "azp" in claims and claims["azp"] != client_id:
+        raise SgidError("ID token refused: azp mismatch")
+
+
+def _check_times(claims: dict, now: float) -> None:
+    """exp, iat and nbf are integers and hold now, within CLOCK_SKEW."""
+    times = {name: claims[name] for name in ("exp", "iat", "nbf") if name in claims}
+    if any(type(value) is not int for value in times.values()):  # bool and float too
+        raise SgidError("ID token refused: exp, iat or nbf is not an integer")
+    if times["exp"] < now - CLOCK_SKEW:
+        raise SgidError("ID token refused: expired")
+    if times["iat"] > now + CLOCK_SKEW:
+        raise SgidError("ID token refused: iat is in the future")
+    if times.get("nbf", 0) > now + CLOCK_SKEW:
+        raise SgidError("ID token refused: nbf is in the future")
 
 
 def _no_duplicates(pairs: list[tuple[str, object]]) -> dict:
@@ -474,13 +495,23 @@ def read_userinfo(
     _log_dropped([scope for scope in data if scope not in requested])
     if not kept:
         return {}
-    sizes = [_jwe_plaintext_cap(token, FIELD_JWE_ALGS, FIELD_JWE_ENCS) for token in kept.values()]
+    _check_jwe_sizes(key, kept)
+    return _decrypt_fields(key, kept, private_key)
+
+
+def _check_jwe_sizes(key: str, fields: dict[str, object]) -> None:
+    """Each field, all fields together and the block key within their caps, before decrypting."""
+    sizes = [_jwe_plaintext_cap(token, FIELD_JWE_ALGS, FIELD_JWE_ENCS) for token in fields.values()]
     if max(sizes) > MAX_FIELD_BYTES:
         raise SgidError(f"userinfo refused: a field is larger than {MAX_FIELD_BYTES} bytes")
     if sum(sizes) > MAX_USERINFO_BYTES:
         raise SgidError(f"userinfo refused: fields larger than {MAX_USERINFO_BYTES} bytes in all")
     if _jwe_plaintext_cap(key, KEY_JWE_ALGS, KEY_JWE_ENCS) > MAX_KEY_JWK_BYTES:
         raise SgidError(f"userinfo refused: key larger than {MAX_KEY_JWK_BYTES} bytes")
+
+
+def _decrypt_fields(key: str, fields: dict[str, object], private_key: jwk.JWK) -> dict[str, str]:
+    """The block key from `key` (encrypted to our key), then each field with the block key."""
     try:
         envelope = jwe.JWE(algs=[*KEY_JWE_ALGS, *KEY_JWE_ENCS])  # the library checks too
         envelope.deserialize(key, key=private_key)
@@ -489,7 +520,7 @@ def read_userinfo(
             raise ValueError("the block key is not a symmetric JWK")
         block_key = jwk.JWK(**block)
         values = {}
-        for scope, token in kept.items():
+        for scope, token in fields.items():
             field = jwe.JWE(algs=[*FIELD_JWE_ALGS, *FIELD_JWE_ENCS])
             field.deserialize(token, key=block_key)
             if len(field.payload) > MAX_FIELD_BYTES:  # cannot be, with zip refused: belt and braces

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
-from ..catalog import SCOPES
+from {{ cookiecutter.package_name }}.sgid.catalog import SCOPES
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from ..catalog import SCOPES
+from {{ cookiecutter.package_name }}.sgid.catalog import SCOPES
 
 
 class ConfigError(ValueError):

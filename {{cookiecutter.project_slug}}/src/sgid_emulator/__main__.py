@@ -1,4 +1,4 @@
-"""Command line: ``python -m <package>.sgid.emulator --help``."""
+"""Command line: ``python -m sgid_emulator --help``."""
 
 import argparse
 import os
@@ -8,7 +8,8 @@ import sys
 from .config import ConfigError, load_clients_file, make_client
 from .faults import ALL_FAULTS, check_faults
 from .personas import load_personas
-from .server import Emulator, EmulatorServer, Settings
+from .server import EmulatorServer
+from .state import Emulator, Settings
 
 
 def _ttl(limit: float | None):
@@ -25,7 +26,7 @@ def _ttl(limit: float | None):
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m <package>.sgid.emulator",
+        prog="python -m sgid_emulator",
         description=(
             "A local sgID v2 (OpenID Connect) for development and tests. Endpoints live under "
             "<base-url>/v2 exactly like https://api.id.gov.sg/v2; point SGID_HOSTNAME at "

@@ -81,35 +81,41 @@ def check_faults(names) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def _expire(claims: dict) -> None:
+    lifetime = claims["exp"] - claims["iat"]
+    claims["iat"] = claims["iat"] - 3600 - lifetime
+    claims["exp"] = claims["iat"] + lifetime
+
+
+def _issue_in_future(claims: dict) -> None:
+    lifetime = claims["exp"] - claims["iat"]
+    claims["iat"] = claims["iat"] + 3600
+    claims["exp"] = claims["iat"] + lifetime
+
+
+# Each claim-level switch and how it bends the claims, applied in this order (later ones read
+# what earlier ones wrote, e.g. future_nbf reads the iat that expired moved).
+_CLAIM_BENDS = (
+    ("id_token.wrong_iss", lambda c: c.update(iss="https://sgid-emulator.invalid/v2")),
+    ("id_token.wrong_aud", lambda c: c.update(aud=f"{c['aud']}-someone-else")),
+    ("id_token.wrong_nonce", lambda c: c.update(nonce="not-the-nonce-you-sent")),
+    ("id_token.missing_nonce", lambda c: c.pop("nonce", None)),
+    ("id_token.expired", _expire),
+    ("id_token.future_iat", _issue_in_future),
+    ("id_token.missing_sub", lambda c: c.pop("sub", None)),
+    ("id_token.missing_iat", lambda c: c.pop("iat", None)),
+    ("id_token.missing_exp", lambda c: c.pop("exp", None)),
+    ("id_token.extra_aud", lambda c: c.update(aud=[c["aud"], "someone-else"])),
+    ("id_token.future_nbf", lambda c: c.update(nbf=c["iat"] + 86400)),
+)
+
+
 def apply_claim_faults(claims: dict, faults: frozenset[str]) -> dict:
     """Bend the ID token claims as the claim-level switches say (signing faults are in tokens)."""
     claims = dict(claims)
-    if "id_token.wrong_iss" in faults:
-        claims["iss"] = "https://sgid-emulator.invalid/v2"
-    if "id_token.wrong_aud" in faults:
-        claims["aud"] = f"{claims['aud']}-someone-else"
-    if "id_token.wrong_nonce" in faults:
-        claims["nonce"] = "not-the-nonce-you-sent"
-    if "id_token.missing_nonce" in faults:
-        claims.pop("nonce", None)
-    if "id_token.expired" in faults:
-        lifetime = claims["exp"] - claims["iat"]
-        claims["iat"] = claims["iat"] - 3600 - lifetime
-        claims["exp"] = claims["iat"] + lifetime
-    if "id_token.future_iat" in faults:
-        lifetime = claims["exp"] - claims["iat"]
-        claims["iat"] = claims["iat"] + 3600
-        claims["exp"] = claims["iat"] + lifetime
-    if "id_token.missing_sub" in faults:
-        claims.pop("sub", None)
-    if "id_token.missing_iat" in faults:
-        claims.pop("iat", None)
-    if "id_token.missing_exp" in faults:
-        claims.pop("exp", None)
-    if "id_token.extra_aud" in faults:
-        claims["aud"] = [claims["aud"], "someone-else"]
-    if "id_token.future_nbf" in faults:
-        claims["nbf"] = claims["iat"] + 86400
+    for fault, bend in _CLAIM_BENDS:
+        if fault in faults:
+            bend(claims)
     return claims
 
 
