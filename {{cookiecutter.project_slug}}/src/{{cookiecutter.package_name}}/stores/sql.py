@@ -1,14 +1,14 @@
-"""A starsessions store on one SQL table: a SQLite file by default, PostgreSQL or any
-SQLAlchemy URL through DATABASE_URL.
+"""The SQL session store behind Flask and FastAPI: one table, on SQLAlchemy Core's public API.
 
-starsessions has stores for Redis and cookies but none for SQL, hence this small one on
-SQLAlchemy Core. It uses the ordinary (synchronous) engine in Starlette's thread pool: one
-code path for every database, no async drivers to install, and connection pooling and
-pre-ping from SQLAlchemy as usual.
+A SQLite file by default, PostgreSQL or any SQLAlchemy URL through DATABASE_URL. It is
+synchronous: Flask calls it in its worker thread, FastAPI in Starlette's thread pool; one code
+path for every database, no async drivers, and SQLAlchemy's pooling and pre-ping as usual.
+Each operation takes one of a few places per process (limits.StoreGuard), so a silent
+PostgreSQL cannot hold every worker. (Django keeps its own database session backend.)
 """
 
+import logging
 import time
-from pathlib import Path
 
 from sqlalchemy import (
     Column,
@@ -21,16 +21,18 @@ from sqlalchemy import (
     delete,
     insert,
     select,
-    text,
     update,
 )
-from sqlalchemy.engine import Engine, make_url
-from starlette.concurrency import run_in_threadpool
-from starsessions import SessionStore
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
-from ..store_limits import STORE_GUARD, database_connect_args, guard_engine
+from . import database_url
+from .health import ping
+from .limits import PURGE_EVERY, STORE_GUARD, StoreBusy, database_connect_args, guard_engine
 
-PURGE_EVERY = 100  # writes between deletions of expired rows (SQL has no TTL of its own)
+log = logging.getLogger(__name__)
+# What a store operation raises when the database is down, stalled or too busy.
+STORE_ERRORS = (SQLAlchemyError, StoreBusy)
 
 metadata = MetaData()
 sessions = Table(
@@ -42,42 +44,35 @@ sessions = Table(
 )
 
 
-class SqlStore(SessionStore):
-    def __init__(self, database_url: str):
-        self.engine = create_session_engine(database_url)
+class SqlSessions:
+    """Session records by id: read, write, remove, and the purge of expired rows."""
+
+    def __init__(self, url: str):
+        self.engine = create_session_engine(url)
         self._writes = 0
 
     def create_table(self) -> None:
         metadata.create_all(self.engine)  # only if it does not exist yet
 
-    def ping(self) -> bool:
+    def is_reachable(self) -> bool:
         try:
             with STORE_GUARD.slot(), self.engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
+                ping(connection)
         except Exception:
             return False
         return True
 
-    async def read(self, session_id: str, lifetime: int) -> bytes:
-        return await run_in_threadpool(self._read, session_id)
-
-    async def write(self, session_id: str, data: bytes, lifetime: int, ttl: int) -> str:
-        await run_in_threadpool(self._write, session_id, data, int(time.time()) + max(ttl, 1))
-        return session_id
-
-    async def remove(self, session_id: str) -> None:
-        await run_in_threadpool(self._remove, session_id)
-
-    # Each runs in a pool thread and takes one of a few places (store_limits.StoreGuard).
-
-    def _read(self, session_id: str) -> bytes:
+    def read(self, session_id: str) -> bytes | None:
+        """The record's data, or None if there is none or it has expired."""
         query = select(sessions.c.data).where(
             sessions.c.id == session_id, sessions.c.expires_at > int(time.time())
         )
         with STORE_GUARD.slot(), self.engine.connect() as connection:
-            return connection.execute(query).scalar() or b""
+            return connection.execute(query).scalar()
 
-    def _write(self, session_id: str, data: bytes, expires_at: int) -> None:
+    def write(self, session_id: str, data: bytes, seconds: float) -> None:
+        """Store the record for `seconds` from now (at least one)."""
+        expires_at = int(time.time()) + max(int(seconds), 1)
         with STORE_GUARD.slot(), self.engine.begin() as connection:
             changed = connection.execute(
                 update(sessions)
@@ -88,25 +83,31 @@ class SqlStore(SessionStore):
                 connection.execute(
                     insert(sessions).values(id=session_id, data=data, expires_at=expires_at)
                 )
-            self._writes += 1
-            if self._writes % PURGE_EVERY == 0:
-                expired = sessions.c.expires_at <= int(time.time())
-                connection.execute(delete(sessions).where(expired))
+        self._writes += 1
+        if self._writes % PURGE_EVERY == 0:
+            self.purge_expired()
 
-    def _remove(self, session_id: str) -> None:
+    def remove(self, session_id: str) -> None:
         with STORE_GUARD.slot(), self.engine.begin() as connection:
             connection.execute(delete(sessions).where(sessions.c.id == session_id))
 
+    def purge_expired(self) -> None:
+        """Delete expired rows (SQL has no TTL of its own); skipped while the store is down,
+        never turned into the error of the request that happened to trigger it."""
+        try:
+            with STORE_GUARD.slot(), self.engine.begin() as connection:
+                connection.execute(delete(sessions).where(sessions.c.expires_at <= time.time()))
+        except STORE_ERRORS as exc:
+            log.warning("expired-session purge skipped: %s", type(exc).__name__)
+
 
 def create_session_engine(url: str) -> Engine:
-    parsed = make_url(url)
-    if parsed.drivername.startswith("sqlite"):
-        if parsed.database not in (None, "", ":memory:"):
-            # A relative path means the working directory, as everywhere else in the settings.
-            Path(parsed.database).resolve().parent.mkdir(parents=True, exist_ok=True)
-        return create_engine(parsed, connect_args=database_connect_args(url))
+    """An engine with the store's timeouts; config.py has made a SQLite path absolute."""
+    database_url.make_sqlite_folder(url)
+    if database_url.sqlite_path(url) is not None or url.startswith("sqlite"):
+        return create_engine(url, connect_args=database_connect_args(url))
     engine = create_engine(
-        parsed, pool_pre_ping=True, pool_timeout=2, connect_args=database_connect_args(url)
+        url, pool_pre_ping=True, pool_timeout=2, connect_args=database_connect_args(url)
     )
-    guard_engine(engine)  # every wait on PostgreSQL bounded (store_limits.py)
+    guard_engine(engine)  # every wait on PostgreSQL bounded (limits.py)
     return engine
