@@ -8,6 +8,7 @@ import sys
 import time
 
 import pytest
+
 from {{ cookiecutter.package_name }}.stores.session_store import VARIABLE as NAME
 
 from tests.conftest import PACKAGE, PRODUCTION, free_port

@@ -11,6 +11,7 @@ import sys
 
 import pytest
 import requests
+
 from {{ cookiecutter.package_name }}.config import SESSION_STORE
 
 from tests.conftest import PACKAGE

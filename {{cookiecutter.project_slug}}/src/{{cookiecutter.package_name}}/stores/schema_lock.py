@@ -34,7 +34,8 @@ def schema_lock(url: str) -> Iterator[None]:
 def _postgresql_lock(url: str) -> Iterator[None]:
     import psycopg
 
-    with psycopg.connect(database_url.libpq(url), connect_timeout=10, autocommit=True) as connection:
+    conninfo = database_url.libpq(url)
+    with psycopg.connect(conninfo, connect_timeout=10, autocommit=True) as connection:
         connection.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
         try:
             yield
