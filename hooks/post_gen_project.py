@@ -129,7 +129,7 @@ def place(project: Path, source: Path, target: Path) -> None:
         if not target.exists():
             source.rename(target)
         remove(source)
-    elif not target.exists():
+    elif source.parent.is_dir() and not target.exists():  # its folder not yet pruned
         raise SystemExit(f"ERROR: template bug: {source.relative_to(project)} is missing")
 
 

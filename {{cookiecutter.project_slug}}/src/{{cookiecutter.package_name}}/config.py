@@ -18,7 +18,11 @@ from .sgid.catalog import SCOPES
 from .stores import session_store
 
 APP_NAME = {{ cookiecutter.project_name | tojson }}
-DEFAULT_SCOPES = {{ cookiecutter.scopes.split() | join(" ") | tojson }}
+DEFAULT_SCOPES = " ".join(
+    [
+        "{{ cookiecutter.scopes.split() | join('",\n        "') }}",
+    ]
+)
 DEFAULT_SGID_HOSTNAME = "https://api.id.gov.sg"
 SESSION_STORE = {{ cookiecutter.session_store | tojson }}
 MIN_SECRET_KEY_LENGTH = 32
