@@ -77,9 +77,9 @@ CHOICE_PATHS: list[tuple[str, dict[str, tuple[str, ...]], str | None]] = [
         "src/{package}/_web/django/_session_settings/{answer}.py",
         "src/{package}/_web/django/session_settings.py",
     ),
-    ("src/{package}/_web/flask/store_outage.py", SERVER_SIDE, None),
-    ("src/{package}/_web/fastapi/store_outage.py", SERVER_SIDE, None),
-    ("src/{package}/_web/django/store_outage.py", SERVER_SIDE, None),
+    ("src/{package}/_web/flask/server_store.py", SERVER_SIDE, None),
+    ("src/{package}/_web/fastapi/server_store.py", SERVER_SIDE, None),
+    ("src/{package}/_web/django/server_store.py", SERVER_SIDE, None),
     # The chosen framework's web layer and its tests; then what only some frameworks need.
     *each("framework", FRAMEWORKS, "src/{package}/_web/{answer}", "src/{package}/web"),
     *each("framework", FRAMEWORKS, "tests/_web/{answer}", "tests/web"),

@@ -501,7 +501,7 @@ def test_prune_keeps_the_chosen_framework_and_store(post_gen, tmp_path):
         "src/pkg/stores/sql.py": b"src/pkg/stores/sql.py",
         "src/pkg/web/__init__.py": b"flask",
         "src/pkg/web/sessions.py": b"src/pkg/_web/flask/_sessions/database.py",
-        "src/pkg/web/store_outage.py": b"src/pkg/_web/flask/store_outage.py",
+        "src/pkg/web/server_store.py": b"src/pkg/_web/flask/server_store.py",
         "tests/test_store_gate.py": b"tests/test_store_gate.py",
         "tests/unit/test_schema_lock.py": b"tests/unit/test_schema_lock.py",
         "tests/web/test_views.py": b"flask",
@@ -518,7 +518,7 @@ def test_prune_keeps_the_cookie_stores_own_files(post_gen, tmp_path):
         b"src/pkg/_web/django/_session_settings/cookie.py"
     )
     assert "src/pkg/stores/health.py" not in kept
-    assert "src/pkg/web/store_outage.py" not in kept
+    assert "src/pkg/web/server_store.py" not in kept
     assert not [path for path in kept if "/_" in path.replace("/__", "")]  # no choice folders
 
 

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from flask import Flask
+from flask.sessions import SessionInterface
 
 from ..config import Settings
 
@@ -15,4 +16,18 @@ def configure_cookie(app: Flask, settings: Settings) -> None:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",  # Lax: the cookie must come back on sgID's redirect
         PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_max_hours),
+    )
+
+
+def set_session_cookie(interface: SessionInterface, app: Flask, session, response, value: str):
+    """Set the cookie with the attributes configured above (the stores' save_session)."""
+    response.set_cookie(
+        interface.get_cookie_name(app),
+        value,
+        expires=interface.get_expiration_time(app, session),
+        httponly=interface.get_cookie_httponly(app),
+        secure=interface.get_cookie_secure(app),
+        samesite=interface.get_cookie_samesite(app),
+        domain=interface.get_cookie_domain(app),
+        path=interface.get_cookie_path(app),
     )

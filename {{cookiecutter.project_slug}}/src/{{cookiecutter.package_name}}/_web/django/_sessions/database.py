@@ -6,15 +6,12 @@ from django.db import DatabaseError, connection
 
 from ..stores.health import ping
 from ..stores.limits import PURGE_EVERY, STORE_GUARD, StoreBusy, guard_django_connection
-from .store_outage import StoreOutageMiddleware
+from .server_store import StoreOutageMiddleware, session_fits
+
+__all__ = ["SessionMiddleware", "session_fits", "store_is_reachable"]
 
 log = logging.getLogger(__name__)
 STORE_ERRORS = (DatabaseError, StoreBusy)
-
-
-def session_fits(session) -> bool:
-    """Whether the store can keep this session (login.sign_in asks)."""
-    return True  # a server-side store has no 4 kB limit
 
 
 def store_is_reachable() -> bool:

@@ -4,15 +4,12 @@ import redis
 from django.contrib.sessions.backends import cache as cache_sessions
 from django.core.cache import cache
 
-from .store_outage import StoreOutageMiddleware
+from .server_store import StoreOutageMiddleware, session_fits
+
+__all__ = ["SessionMiddleware", "session_fits", "store_is_reachable"]
 
 # redis-py's own timeouts bound each wait (stores/session_store.py).
 STORE_ERRORS = (redis.RedisError, OSError)
-
-
-def session_fits(session) -> bool:
-    """Whether the store can keep this session (login.sign_in asks)."""
-    return True  # a server-side store has no 4 kB limit
 
 
 def store_is_reachable() -> bool:

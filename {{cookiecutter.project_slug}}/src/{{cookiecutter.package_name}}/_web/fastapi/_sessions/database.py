@@ -3,14 +3,14 @@
 The one SQL store is synchronous: here it runs in Starlette's thread pool.
 """
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 from starsessions import SessionStore
 
 from ..config import Settings
 from ..stores.sql import STORE_ERRORS, SqlSessions
-from .session_cookie import Session, add_session_middleware, rotate_session_id
-from .store_outage import GuardedSessionMiddleware, GuardedStore
+from .server_store import install_store, session_fits
+from .session_cookie import Session, rotate_session_id
 
 __all__ = ["Session", "install", "rotate_session_id", "session_fits", "store_is_reachable"]
 
@@ -18,15 +18,7 @@ __all__ = ["Session", "install", "rotate_session_id", "session_fits", "store_is_
 def install(app: FastAPI, settings: Settings) -> None:
     store = SqlStore(SqlSessions(settings.store_url))
     store.sessions.create_table()  # if missing; serve.py's prepare() does it once beforehand
-    app.state.session_store = store
-    add_session_middleware(
-        app, settings, GuardedStore(store, STORE_ERRORS), GuardedSessionMiddleware
-    )
-
-
-def session_fits(request: Request, session: dict) -> bool:
-    """Whether the store can keep this session (login.sign_in asks)."""
-    return True  # a server-side store has no 4 kB limit
+    install_store(app, settings, store, STORE_ERRORS)
 
 
 async def store_is_reachable(app: FastAPI) -> bool:

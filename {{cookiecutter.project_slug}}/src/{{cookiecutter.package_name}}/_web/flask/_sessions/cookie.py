@@ -5,7 +5,7 @@ from flask.sessions import SecureCookieSession, SessionInterface
 
 from ..config import Settings
 from ..stores.cookie import SessionSealer
-from .session_cookie import configure_cookie
+from .session_cookie import configure_cookie, set_session_cookie
 
 
 def init_app(app: Flask, settings: Settings) -> None:
@@ -51,13 +51,4 @@ class EncryptedCookieSessionInterface(SessionInterface):
             return
         if not self.should_set_cookie(app, session):
             return
-        response.set_cookie(
-            name,
-            self.sealer.seal(dict(session)),
-            expires=self.get_expiration_time(app, session),
-            httponly=self.get_cookie_httponly(app),
-            secure=self.get_cookie_secure(app),
-            samesite=self.get_cookie_samesite(app),
-            domain=domain,
-            path=path,
-        )
+        set_session_cookie(self, app, session, response, self.sealer.seal(dict(session)))

@@ -10,8 +10,10 @@ from flask.sessions import SecureCookieSession, SessionInterface
 
 from ..config import Settings
 from ..stores.sql import STORE_ERRORS, SqlSessions
-from .session_cookie import configure_cookie
-from .store_outage import guard_store
+from .server_store import guard_store, rotate_session_id, session_fits
+from .session_cookie import configure_cookie, set_session_cookie
+
+__all__ = ["init_app", "rotate_session_id", "session_fits", "store_is_reachable"]
 
 
 def init_app(app: Flask, settings: Settings) -> None:
@@ -21,16 +23,6 @@ def init_app(app: Flask, settings: Settings) -> None:
     app.extensions["session_store"] = store
     app.session_interface = SqlSessionInterface(store)
     guard_store(app, STORE_ERRORS)
-
-
-def rotate_session_id(session) -> None:
-    """Give the session a new id after login, so an id seen before login is worth nothing."""
-    current_app.session_interface.regenerate(session)
-
-
-def session_fits(session) -> bool:
-    """Whether the store can keep this session (login.sign_in asks)."""
-    return True  # a server-side store has no 4 kB limit
 
 
 def store_is_reachable() -> bool:
@@ -80,16 +72,7 @@ class SqlSessionInterface(SessionInterface):
             return
         lifetime = app.permanent_session_lifetime.total_seconds()
         self.store.write(session.sid, json.dumps(dict(session)).encode("utf-8"), lifetime)
-        response.set_cookie(
-            name,
-            session.sid,
-            expires=self.get_expiration_time(app, session),
-            httponly=self.get_cookie_httponly(app),
-            secure=self.get_cookie_secure(app),
-            samesite=self.get_cookie_samesite(app),
-            domain=domain,
-            path=path,
-        )
+        set_session_cookie(self, app, session, response, session.sid)
         response.vary.add("Cookie")
 
     def should_set_cookie(self, app, session) -> bool:

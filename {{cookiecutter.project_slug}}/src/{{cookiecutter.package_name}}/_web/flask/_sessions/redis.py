@@ -6,8 +6,10 @@ from flask_session import Session
 
 from ..config import Settings
 from ..stores.session_store import KEY_PREFIX, redis_options
+from .server_store import guard_store, rotate_session_id, session_fits
 from .session_cookie import configure_cookie
-from .store_outage import guard_store
+
+__all__ = ["init_app", "rotate_session_id", "session_fits", "store_is_reachable"]
 
 # redis-py's own timeouts bound each wait (stores/session_store.py).
 STORE_ERRORS = (redis.RedisError, OSError)
@@ -24,16 +26,6 @@ def init_app(app: Flask, settings: Settings) -> None:
     )
     Session(app)
     guard_store(app, STORE_ERRORS)
-
-
-def rotate_session_id(session) -> None:
-    """Give the session a new id after login, so an id seen before login is worth nothing."""
-    current_app.session_interface.regenerate(session)
-
-
-def session_fits(session) -> bool:
-    """Whether the store can keep this session (login.sign_in asks)."""
-    return True  # a server-side store has no 4 kB limit
 
 
 def store_is_reachable() -> bool:

@@ -1,4 +1,5 @@
-"""While a server-side session store is down, pages that need the session answer a friendly 503."""
+"""What the server-side session stores (database, redis) share: a friendly 503 while the store
+is down, and no size limit."""
 
 import logging
 from contextlib import AbstractContextManager, nullcontext
@@ -8,6 +9,11 @@ from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessio
 from ..errors import STORE_RETRY_AFTER, STORE_UNAVAILABLE
 
 log = logging.getLogger(__name__)
+
+
+def session_fits(session) -> bool:
+    """Whether the store can keep this session (login.sign_in asks)."""
+    return True  # a server-side store has no 4 kB limit
 
 
 class StoreOutageMiddleware(DjangoSessionMiddleware):

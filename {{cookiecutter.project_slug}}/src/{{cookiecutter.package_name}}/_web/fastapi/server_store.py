@@ -1,17 +1,32 @@
-"""While a server-side session store is down, requests that need the session get the friendly
-503 page."""
+"""What the server-side session stores (database, redis) share: the friendly 503 page while the
+store is down, and no size limit."""
 
 import logging
 
+from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.types import Message, Receive, Scope, Send
 from starsessions import SessionStore
 
+from ..config import Settings
 from ..errors import STORE_RETRY_AFTER, STORE_UNAVAILABLE, StoreUnavailable
 from .errors import render_error
-from .session_cookie import SessionMiddleware
+from .session_cookie import SessionMiddleware, add_session_middleware
 
 log = logging.getLogger(__name__)
+
+
+def install_store(
+    app: FastAPI, settings: Settings, store: SessionStore, errors: tuple[type[Exception], ...]
+) -> None:
+    """The session middleware on the store, with the store's errors turned into the 503 page."""
+    app.state.session_store = store
+    add_session_middleware(app, settings, GuardedStore(store, errors), GuardedSessionMiddleware)
+
+
+def session_fits(request: Request, session: dict) -> bool:
+    """Whether the store can keep this session (login.sign_in asks)."""
+    return True  # a server-side store has no 4 kB limit
 
 
 class GuardedStore(SessionStore):

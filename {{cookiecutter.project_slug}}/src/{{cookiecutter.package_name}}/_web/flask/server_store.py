@@ -1,8 +1,9 @@
-"""While a server-side session store is down, pages that need the session answer a friendly 503."""
+"""What the server-side session stores (database, redis) share: a friendly 503 while the store
+is down, the session id's rotation at login, and no size limit."""
 
 import logging
 
-from flask import Flask, request, session
+from flask import Flask, current_app, request, session
 from flask.sessions import NullSession, SessionInterface
 
 from ..errors import StoreUnavailable
@@ -10,6 +11,16 @@ from ..errors import StoreUnavailable
 log = logging.getLogger(__name__)
 # Pages that answer without the session, even while the store is down.
 SESSIONLESS_ENDPOINTS = {"static", "pages.healthz"}
+
+
+def rotate_session_id(session) -> None:
+    """Give the session a new id after login, so an id seen before login is worth nothing."""
+    current_app.session_interface.regenerate(session)
+
+
+def session_fits(session) -> bool:
+    """Whether the store can keep this session (login.sign_in asks)."""
+    return True  # a server-side store has no 4 kB limit
 
 
 class StoreDownSession(NullSession):
