@@ -84,7 +84,7 @@ CHOICE_PATHS: list[tuple[str, dict[str, tuple[str, ...]], str | None]] = [
     *each("framework", FRAMEWORKS, "src/{package}/_web/{answer}", "src/{package}/web"),
     *each("framework", FRAMEWORKS, "tests/_web/{answer}", "tests/web"),
     ("src/{package}/manage.py", {"framework": ("django",)}, None),
-    ("src/{package}/gunicorn_command.py", {"framework": ("flask", "django")}, None),  # TEMP
+    ("src/{package}/serving/gunicorn_command.py", {"framework": ("flask", "django")}, None),
 ]
 
 STORE_ENV_LINES = {

@@ -492,7 +492,7 @@ def test_prune_keeps_the_chosen_framework_and_store(post_gen, tmp_path):
     post_gen.prune(project, "pkg", "flask", "database")
     assert tree(project) == {
         "src/pkg/config.py": b"",
-        "src/pkg/gunicorn_command.py": b"src/pkg/gunicorn_command.py",
+        "src/pkg/serving/gunicorn_command.py": b"src/pkg/serving/gunicorn_command.py",
         "src/pkg/stores/database_url.py": b"src/pkg/stores/database_url.py",
         "src/pkg/stores/health.py": b"src/pkg/stores/health.py",
         "src/pkg/stores/limits.py": b"src/pkg/stores/limits.py",
@@ -531,7 +531,7 @@ def test_prune_keeps_only_the_chosen_frameworks_own_files(post_gen, tmp_path):
     other = fake_project(tmp_path / "fastapi", post_gen.CHOICE_PATHS)
     post_gen.prune(other, "pkg", "fastapi", "redis")
     assert not (tmp_path / "fastapi/src/pkg/manage.py").exists()
-    assert not (tmp_path / "fastapi/src/pkg/gunicorn_command.py").exists()
+    assert not (tmp_path / "fastapi/src/pkg/serving/gunicorn_command.py").exists()
 
 
 def test_prune_is_idempotent(post_gen, tmp_path):
