@@ -17,28 +17,76 @@ import sys
 import time
 from pathlib import Path
 
-# Per-framework trees: the template holds one subdirectory per framework under each key; the
-# chosen one moves to the value and the rest are deleted. "{package}" is the package name.
-FRAMEWORK_TREES = {
-    "src/{package}/_web": "src/{package}/web",
-    "tests/_web": "tests/web",
-}
+# The one table of what depends on the answers: (path in the template, the answers that keep it,
+# the path it is kept as, None: where it is). A path whose answers were not chosen is deleted;
+# a kept one moves to its place. Rows run in order, so a file inside a framework folder is put
+# in place before the folder moves; choice folders ("_" names) left empty are removed after.
+# Add a row when you add a choice-specific file; tests/test_bake.py checks every path exists.
+FRAMEWORKS = ("flask", "fastapi", "django")
+STORES = ("database", "redis", "cookie")
+SERVER_SIDE = {"session_store": ("database", "redis")}
+DATABASE = {"session_store": ("database",)}
 
-# Files only one session store needs (a path may appear under several stores). Add a file here
-# when you add it to the template; tests/test_bake.py checks that every listed path exists.
-STORE_ONLY_PATHS = {
-    "cookie": ["src/{package}/cookie_crypto.py", "tests/unit/test_cookie_store.py"],
-    "database": [],
-    "redis": [],
-}
 
-# Files only some frameworks need, in the same form. Django renders its own templates (Django
-# template language, in its web/) and has a manage command; the others share the Jinja pages.
-FRAMEWORK_ONLY_PATHS = {
-    "django": ["src/{package}/manage.py", "src/{package}/serving/gunicorn_command.py"],
-    "fastapi": [],
-    "flask": ["src/{package}/serving/gunicorn_command.py"],
-}
+def each(question: str, answers: tuple[str, ...], path: str, kept_as: str) -> list[tuple]:
+    """One row per answer, "{answer}" in the path standing for it."""
+    return [
+        (path.replace("{answer}", answer), {question: (answer,)}, kept_as) for answer in answers
+    ]
+
+
+CHOICE_PATHS: list[tuple[str, dict[str, tuple[str, ...]], str | None]] = [
+    # The chosen store's settings: its variable, URL, production check and setup lock.
+    *each(
+        "session_store",
+        STORES,
+        "src/{package}/stores/_session_store/{answer}.py",
+        "src/{package}/stores/session_store.py",
+    ),
+    ("src/{package}/stores/health.py", SERVER_SIDE, None),
+    ("src/{package}/stores/limits.py", DATABASE, None),
+    ("src/{package}/stores/database_url.py", DATABASE, None),
+    ("src/{package}/stores/schema_lock.py", DATABASE, None),
+    # Django keeps its own database session backend; Flask and FastAPI share this SQL store.
+    ("src/{package}/stores/sql.py", {**DATABASE, "framework": ("flask", "fastapi")}, None),
+    ("src/{package}/stores/cookie.py", {"session_store": ("cookie",)}, None),
+    ("tests/unit/test_cookie_store.py", {"session_store": ("cookie",)}, None),
+    ("tests/test_store_gate.py", SERVER_SIDE, None),
+    ("tests/unit/test_schema_lock.py", DATABASE, None),
+    # Each framework's side of the chosen store, placed before the framework's folder moves.
+    *each(
+        "session_store",
+        STORES,
+        "src/{package}/_web/flask/_sessions/{answer}.py",
+        "src/{package}/_web/flask/sessions.py",
+    ),
+    *each(
+        "session_store",
+        STORES,
+        "src/{package}/_web/fastapi/_sessions/{answer}.py",
+        "src/{package}/_web/fastapi/sessions.py",
+    ),
+    *each(
+        "session_store",
+        STORES,
+        "src/{package}/_web/django/_sessions/{answer}.py",
+        "src/{package}/_web/django/sessions.py",
+    ),
+    *each(
+        "session_store",
+        STORES,
+        "src/{package}/_web/django/_session_settings/{answer}.py",
+        "src/{package}/_web/django/session_settings.py",
+    ),
+    ("src/{package}/_web/flask/server_store.py", SERVER_SIDE, None),
+    ("src/{package}/_web/fastapi/server_store.py", SERVER_SIDE, None),
+    ("src/{package}/_web/django/server_store.py", SERVER_SIDE, None),
+    # The chosen framework's web layer and its tests; then what only some frameworks need.
+    *each("framework", FRAMEWORKS, "src/{package}/_web/{answer}", "src/{package}/web"),
+    *each("framework", FRAMEWORKS, "tests/_web/{answer}", "tests/web"),
+    ("src/{package}/manage.py", {"framework": ("django",)}, None),
+    ("src/{package}/serving/gunicorn_command.py", {"framework": ("flask", "django")}, None),
+]
 
 STORE_ENV_LINES = {
     "database": [
@@ -66,35 +114,32 @@ OUTPUT_TAIL_LINES = 20
 
 
 def prune(project: Path, package: str, framework: str, session_store: str) -> None:
-    keep_chosen_framework(project, package, framework)
-    remove_others_files(project, package, FRAMEWORK_ONLY_PATHS, framework)
-    remove_others_files(project, package, STORE_ONLY_PATHS, session_store)
+    chosen = {"framework": framework, "session_store": session_store}
+    for path, keeping, kept_as in CHOICE_PATHS:
+        source = project / path.format(package=package)
+        if not all(chosen[question] in answers for question, answers in keeping.items()):
+            remove(source)
+        elif kept_as is not None:
+            place(project, source, project / kept_as.format(package=package))
+        remove_empty_choice_folders(project, source)
 
 
-def keep_chosen_framework(project: Path, package: str, framework: str) -> None:
-    for source_pattern, target_pattern in FRAMEWORK_TREES.items():
-        source = project / source_pattern.format(package=package)
-        target = project / target_pattern.format(package=package)
-        if not source.is_dir():
-            continue  # already pruned on an earlier run (or not in the template yet)
-        chosen = source / framework
-        if not chosen.is_dir():
-            raise SystemExit(f"ERROR: template bug: {chosen.relative_to(project)} is missing")
+def place(project: Path, source: Path, target: Path) -> None:
+    """Move a chosen path to where it is kept; on a second run it is already there."""
+    if source.exists():
         if not target.exists():
-            chosen.rename(target)
-        shutil.rmtree(source)
+            source.rename(target)
+        remove(source)
+    elif source.parent.is_dir() and not target.exists():  # its folder not yet pruned
+        raise SystemExit(f"ERROR: template bug: {source.relative_to(project)} is missing")
 
 
-def remove_others_files(
-    project: Path, package: str, table: dict[str, list[str]], chosen: str
-) -> None:
-    """Remove the paths that `table` lists for other choices and not for the chosen one."""
-    needed = {path.format(package=package) for path in table.get(chosen, [])}
-    for choice, paths in table.items():
-        for path in paths:
-            relative = path.format(package=package)
-            if choice != chosen and relative not in needed:
-                remove(project / relative)
+def remove_empty_choice_folders(project: Path, path: Path) -> None:
+    for folder in path.parents:
+        if folder == project or not folder.name.startswith("_"):
+            continue
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
 
 
 def remove(path: Path) -> None:
@@ -107,23 +152,38 @@ def remove(path: Path) -> None:
 # --- 2. the development .env ----------------------------------------------------------------
 
 
-def env_text(answers: dict) -> str:
-    """A development .env: talks to the built-in emulator, with fresh random secrets."""
+ENV_HEADER = [
+    "# Development settings, written once when the project was generated; never commit",
+    "# this file (.gitignore lists it). Real sgID values come from the developer portal",
+    "# (see docs.id.gov.sg): set them in the deployed app's environment instead.",
+]
+ENV_EXAMPLE_HEADER = [
+    "# Copy to .env for development (the template's hook already wrote one with random secrets),",
+    "# then replace each change-me. In production set real environment variables instead.",
+]
+PLACEHOLDER = "change-me"
+
+
+def env_text(answers: dict, example: bool = False) -> str:
+    """A development .env: talks to the built-in emulator, with fresh random secrets; with
+    example, .env.example: the same lines with placeholders for the secrets."""
+
+    def secret(size: int) -> str:
+        return PLACEHOLDER if example else secrets.token_urlsafe(size)
+
     scopes = " ".join(answers["scopes"].split())
     lines = [
-        "# Development settings, written once when the project was generated; never commit",
-        "# this file (.gitignore lists it). Real sgID values come from the developer portal",
-        "# (see docs.id.gov.sg): set them in the deployed app's environment instead.",
+        *(ENV_EXAMPLE_HEADER if example else ENV_HEADER),
         "",
         "# development or production (production refuses these development defaults)",
         "APP_ENV=development",
-        "# Signs and encrypts sessions; random, made for this copy only",
-        f"SECRET_KEY={secrets.token_urlsafe(48)}",
+        "# Signs and encrypts sessions: random, at least 32 characters",
+        f"SECRET_KEY={secret(48)}",
         "# The sgID server: here the built-in emulator; https://api.id.gov.sg in production",
         "SGID_HOSTNAME=http://localhost:5156",
         "# This app's client ID and secret (these only work with the emulator)",
         f"SGID_CLIENT_ID={answers['project_slug']}-dev",
-        f"SGID_CLIENT_SECRET={secrets.token_urlsafe(32)}",
+        f"SGID_CLIENT_SECRET={secret(32)}",
         f"# The client's RSA private key; `python -m {answers['package_name']}.keys dev` makes it",
         "SGID_PRIVATE_KEY_FILE=.dev-keys/sgid-private.pem",
         "# Where sgID sends people back after login (registered with sgID in production)",
@@ -133,6 +193,11 @@ def env_text(answers: dict) -> str:
         *STORE_ENV_LINES[answers["session_store"]],
     ]
     return "\n".join(lines) + "\n"
+
+
+def write_env_example(project: Path, answers: dict) -> None:
+    """.env.example, committed with the project: the .env's lines without its secrets."""
+    (project / ".env.example").write_text(env_text(answers, example=True), encoding="utf-8")
 
 
 def write_env_file(project: Path, answers: dict) -> None:
@@ -440,6 +505,7 @@ def main() -> int:
     project = Path.cwd()
     prune(project, answers["package_name"], answers["framework"], answers["session_store"])
     write_env_file(project, answers)
+    write_env_example(project, answers)
     # cruft renders the template again on every diff and update, into scratch folders whose
     # files it compares and patches into the project: installing and testing those would be
     # slow and their .venv would be patched in. Under cruft the project is only rendered.

@@ -132,21 +132,47 @@ def test_the_env_file_is_private_and_complete(baked):
     assert values["SGID_CLIENT_ID"] == f"{project.name}-dev"
 
 
+def test_env_example_has_the_env_files_variables(baked):
+    project, _ = baked
+    lines = (project / ".env.example").read_text().splitlines()
+    example = dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
+    values = read_env(project)
+    assert list(example) == list(values)
+    assert example["SECRET_KEY"] == example["SGID_CLIENT_SECRET"] == "change-me"
+    assert {name: example[name] for name in example if "SECRET" not in name} == {
+        name: values[name] for name in values if "SECRET" not in name
+    }
+
+
+def chosen(keeping: dict, answers: dict) -> bool:
+    return all(answers[question] in choices for question, choices in keeping.items())
+
+
+def enclosing_folder(post_gen, path: str) -> tuple[dict, str]:
+    """(the answers that keep the choice folder holding path, path once that folder moved)."""
+    for source, keeping, kept_as in post_gen.CHOICE_PATHS:
+        if kept_as is not None and path.startswith(source + "/"):
+            return keeping, kept_as + path.removeprefix(source)
+    return {}, path
+
+
 def test_only_the_chosen_options_files_remain(baked, post_gen):
     project, answers = baked
-    package = project / "src" / project.name.replace("-", "_")
-    assert not (package / "_web").exists()
+    package = project.name.replace("-", "_")
+    assert not (project / "src" / package / "_web").exists()
     assert not (project / "tests" / "_web").exists()
-    assert (package / "web" / "__init__.py").is_file()
-    for store, paths in post_gen.STORE_ONLY_PATHS.items():
-        for path in paths:
-            kept = (project / path.format(package=package.name)).exists()
-            assert kept == (store == answers["session_store"]), path
-    framework_paths = post_gen.FRAMEWORK_ONLY_PATHS
-    needed = set(framework_paths[answers["framework"]])
-    for path in {path for paths in framework_paths.values() for path in paths}:
-        kept = (project / path.format(package=package.name)).exists()
-        assert kept == (path in needed), path
+    assert (project / "src" / package / "web" / "__init__.py").is_file()
+    for path, keeping, kept_as in post_gen.CHOICE_PATHS:
+        assert not (project / path.format(package=package)).exists() or (
+            kept_as is None and chosen(keeping, answers) and "/_" not in path
+        ), path
+        if kept_as is None:
+            # A file in a framework's folder moved with it; kept only if that folder was.
+            folder, final = enclosing_folder(post_gen, path)
+            if chosen(folder, answers):
+                kept = (project / final.format(package=package)).exists()
+                assert kept == chosen(keeping, answers), path
+    assert not [path for path in project.rglob("_*") if not path.name.startswith("__")]
 
 
 def test_one_copy_of_the_pages_for_every_framework(baked):
@@ -165,30 +191,24 @@ def test_one_copy_of_the_pages_for_every_framework(baked):
     assert sorted(path.name for path in static.iterdir()) == ["app.css", "favicon.svg"]
 
 
-# --- the prune table names real files -------------------------------------------------------
+# --- the prune table names real files; no Jinja in names or Python ----------------------------
 
 
-@pytest.mark.parametrize("store", TEMPLATE["session_store"])
-def test_every_store_only_path_exists_before_pruning(post_gen, bake_without_hooks, tmp_path, store):
+def test_every_choice_path_exists_before_pruning(post_gen, bake_without_hooks, tmp_path):
     # Rendered with hooks off, so nothing is pruned: a typo in the table fails here.
-    project = bake_without_hooks(tmp_path, session_store=store)
+    project = bake_without_hooks(tmp_path)
     package = project.name.replace("-", "_")
-    for path in post_gen.STORE_ONLY_PATHS[store]:
+    for path, _, _ in post_gen.CHOICE_PATHS:
         assert (project / path.format(package=package)).exists(), path
 
 
-@pytest.mark.parametrize("framework", TEMPLATE["framework"])
-def test_every_framework_only_path_exists_before_pruning(post_gen, baked_default, framework):
-    package = baked_default.name.replace("-", "_")
-    for path in post_gen.FRAMEWORK_ONLY_PATHS[framework]:
-        assert (baked_default / path.format(package=package)).exists(), path
+def template_files():
+    root = TEMPLATE_DIR / "{{cookiecutter.project_slug}}"
+    return [path for path in root.rglob("*") if "__pycache__" not in path.parts]
 
 
-@pytest.mark.parametrize("framework", TEMPLATE["framework"])
-def test_every_framework_has_its_web_layer_and_tests(post_gen, baked_default, framework):
-    package = baked_default.name.replace("-", "_")
-    for source in post_gen.FRAMEWORK_TREES:
-        assert (baked_default / source.format(package=package) / framework).is_dir(), source
+def test_no_template_file_name_holds_jinja_tags():
+    assert [str(path) for path in template_files() if "{%" in path.name] == []
 
 
 # --- names that are hard to quote -----------------------------------------------------------

@@ -3,6 +3,7 @@
 import json
 import os
 import re
+import shutil
 import stat
 import subprocess
 import sys
@@ -449,11 +450,15 @@ def touch(path: Path, text: str = "") -> None:
     path.write_text(text)
 
 
-def fake_project(root: Path) -> Path:
-    for framework in ("flask", "other"):
+def fake_project(root: Path, table: list) -> Path:
+    """Every path of the hook's table, each file holding its own template path."""
+    for framework in ("flask", "fastapi", "django"):
         touch(root / f"src/pkg/_web/{framework}/__init__.py", framework)
         touch(root / f"tests/_web/{framework}/test_views.py", framework)
-    touch(root / "src/pkg/cookie_crypto.py")
+    for path, _, _ in table:
+        path = path.format(package="pkg")
+        if path.endswith(".py"):
+            touch(root / path, path)
     touch(root / "src/pkg/config.py")
     return root
 
@@ -466,59 +471,82 @@ def tree(root: Path) -> dict[str, bytes]:
     }
 
 
-def test_the_prune_tables_cover_every_choice(post_gen):
-    assert set(post_gen.STORE_ONLY_PATHS) == set(TEMPLATE["session_store"])
-    assert set(post_gen.FRAMEWORK_ONLY_PATHS) == set(TEMPLATE["framework"])
+def test_the_prune_table_covers_every_choice(post_gen):
+    for question in ("framework", "session_store"):
+        named = {
+            answer
+            for _, keeping, _ in post_gen.CHOICE_PATHS
+            for answer in keeping.get(question, ())
+        }
+        assert named == set(TEMPLATE[question]), question
     assert set(post_gen.STORE_ENV_LINES) == set(TEMPLATE["session_store"])
 
 
+def test_the_prune_table_names_no_jinja(post_gen):
+    for path, _, kept_as in post_gen.CHOICE_PATHS:
+        assert "{%" not in path and "{{" not in path and "{%" not in (kept_as or "")
+
+
 def test_prune_keeps_the_chosen_framework_and_store(post_gen, tmp_path):
-    project = fake_project(tmp_path)
+    project = fake_project(tmp_path, post_gen.CHOICE_PATHS)
     post_gen.prune(project, "pkg", "flask", "database")
     assert tree(project) == {
         "src/pkg/config.py": b"",
+        "src/pkg/serving/gunicorn_command.py": b"src/pkg/serving/gunicorn_command.py",
+        "src/pkg/stores/database_url.py": b"src/pkg/stores/database_url.py",
+        "src/pkg/stores/health.py": b"src/pkg/stores/health.py",
+        "src/pkg/stores/limits.py": b"src/pkg/stores/limits.py",
+        "src/pkg/stores/schema_lock.py": b"src/pkg/stores/schema_lock.py",
+        "src/pkg/stores/session_store.py": b"src/pkg/stores/_session_store/database.py",
+        "src/pkg/stores/sql.py": b"src/pkg/stores/sql.py",
         "src/pkg/web/__init__.py": b"flask",
+        "src/pkg/web/sessions.py": b"src/pkg/_web/flask/_sessions/database.py",
+        "src/pkg/web/server_store.py": b"src/pkg/_web/flask/server_store.py",
+        "tests/test_store_gate.py": b"tests/test_store_gate.py",
+        "tests/unit/test_schema_lock.py": b"tests/unit/test_schema_lock.py",
         "tests/web/test_views.py": b"flask",
     }
 
 
 def test_prune_keeps_the_cookie_stores_own_files(post_gen, tmp_path):
-    project = fake_project(tmp_path)
-    post_gen.prune(project, "pkg", "other", "cookie")
-    assert "src/pkg/cookie_crypto.py" in tree(project)
-    assert tree(project)["src/pkg/web/__init__.py"] == b"other"
+    project = fake_project(tmp_path, post_gen.CHOICE_PATHS)
+    post_gen.prune(project, "pkg", "django", "cookie")
+    kept = tree(project)
+    assert kept["src/pkg/stores/cookie.py"] == b"src/pkg/stores/cookie.py"
+    assert kept["src/pkg/web/sessions.py"] == b"src/pkg/_web/django/_sessions/cookie.py"
+    assert kept["src/pkg/web/session_settings.py"] == (
+        b"src/pkg/_web/django/_session_settings/cookie.py"
+    )
+    assert "src/pkg/stores/health.py" not in kept
+    assert "src/pkg/web/server_store.py" not in kept
+    assert not [path for path in kept if "/_" in path.replace("/__", "")]  # no choice folders
 
 
 def test_prune_keeps_only_the_chosen_frameworks_own_files(post_gen, tmp_path):
-    project = fake_project(tmp_path)
+    project = fake_project(tmp_path, post_gen.CHOICE_PATHS)
     touch(project / "src/pkg/manage.py")
-    touch(project / "src/pkg/serving/gunicorn_command.py")
-    touch(project / "src/pkg/_web/django/__init__.py", "django")
-    touch(project / "tests/_web/django/test_views.py", "django")
-    post_gen.prune(project, "pkg", "django", "redis")
+    post_gen.prune(project, "pkg", "django", "database")
     assert "src/pkg/manage.py" in tree(project)
-    assert "src/pkg/serving/gunicorn_command.py" in tree(project)
-    post_gen.prune(fake_project(tmp_path / "flask"), "pkg", "flask", "redis")
-    assert not (tmp_path / "flask/src/pkg/manage.py").exists()
-    other = fake_project(tmp_path / "other")
-    touch(other / "src/pkg/serving/gunicorn_command.py")
-    post_gen.prune(other, "pkg", "other", "redis")
-    assert not (other / "src/pkg/serving/gunicorn_command.py").exists()
+    assert "src/pkg/stores/sql.py" not in tree(project)  # Django's own session backend
+    other = fake_project(tmp_path / "fastapi", post_gen.CHOICE_PATHS)
+    post_gen.prune(other, "pkg", "fastapi", "redis")
+    assert not (tmp_path / "fastapi/src/pkg/manage.py").exists()
+    assert not (tmp_path / "fastapi/src/pkg/serving/gunicorn_command.py").exists()
 
 
-def test_prune_is_idempotent_and_tolerates_missing_paths(post_gen, tmp_path):
-    project = fake_project(tmp_path)
+def test_prune_is_idempotent(post_gen, tmp_path):
+    project = fake_project(tmp_path, post_gen.CHOICE_PATHS)
     post_gen.prune(project, "pkg", "flask", "redis")
     once = tree(project)
     post_gen.prune(project, "pkg", "flask", "redis")
     assert tree(project) == once
-    post_gen.prune(tmp_path / "empty", "pkg", "flask", "redis")
 
 
 def test_prune_refuses_a_template_without_the_chosen_framework(post_gen, tmp_path):
-    project = fake_project(tmp_path)
-    with pytest.raises(SystemExit, match="template bug: src/pkg/_web/missing is missing"):
-        post_gen.prune(project, "pkg", "missing", "redis")
+    project = fake_project(tmp_path, post_gen.CHOICE_PATHS)
+    shutil.rmtree(project / "src/pkg/_web/fastapi")
+    with pytest.raises(SystemExit, match="template bug: src/pkg/_web/fastapi is missing"):
+        post_gen.prune(project, "pkg", "fastapi", "redis")
 
 
 # --- post_gen_project: .env -----------------------------------------------------------------

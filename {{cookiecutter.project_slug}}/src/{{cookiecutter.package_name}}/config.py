@@ -7,9 +7,7 @@ APP_ENV=production the app also refuses development shortcuts (the production ga
 import difflib
 import ipaddress
 import os
-{%- if cookiecutter.session_store != "cookie" %}
 from collections.abc import Callable
-{%- endif %}
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -19,20 +17,17 @@ from dotenv import load_dotenv
 # The limits on talking to sgID are the adapter's; the variables may only lower them.
 from .sgid.adapter import CALLBACK_DEADLINE, CONNECT_TIMEOUT, LOGIN_TTL, READ_TIMEOUT
 from .sgid.catalog import SCOPES
+from .stores import session_store
 
 APP_NAME = {{ cookiecutter.project_name | tojson }}
+# The scopes answered when the project was generated, one a line.
 DEFAULT_SCOPES = " ".join(
-    [
-{%- for scope in cookiecutter.scopes.split() %}
-        {{ scope | tojson }},
-{%- endfor %}
-    ]
-)
+    """
+{{ cookiecutter.scopes.split() | join("\n") }}
+""".splitlines()
+).strip()
 DEFAULT_SGID_HOSTNAME = "https://api.id.gov.sg"
 SESSION_STORE = {{ cookiecutter.session_store | tojson }}
-{%- if cookiecutter.session_store == "database" %}
-DEFAULT_DATABASE_URL = "sqlite:///instance/sessions.sqlite3"
-{%- endif %}
 MIN_SECRET_KEY_LENGTH = 32
 RANDOM_VALUE_COMMAND = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
 MAKE_DEV_KEY = f"python -m {__package__}.keys dev"
@@ -75,11 +70,7 @@ class Settings:
     sgid_callback_deadline: float
     login_ttl: int
     trusted_proxies: int
-{%- if cookiecutter.session_store == "database" %}
-    database_url: str
-{%- elif cookiecutter.session_store == "redis" %}
-    redis_url: str
-{%- endif %}
+    store_url: str  # the session store's DATABASE_URL or REDIS_URL ("" for the cookie store)
 
     @property
     def production(self) -> bool:
@@ -88,18 +79,14 @@ class Settings:
 
 def load_settings(
     environ: dict[str, str] | None = None,
-{%- if cookiecutter.session_store != "cookie" %}
     *,
     store_check: Callable[[str], str | None] | None = None,
-{%- endif %}
 ) -> Settings:
     """Read and check the settings; raise one ConfigError listing every problem.
 
     With environ None, read the process environment and a .env file in the working directory.
-{%- if cookiecutter.session_store != "cookie" %}
-    In production, store_check(url) (serve passes store_check.store_problem) returns the
+    In production, store_check(url) (serve passes session_store.store_problem) returns the
     problem with reaching the session store, if any, so that it is reported with the rest.
-{%- endif %}
     """
     env_file = None
     if environ is None:
@@ -144,23 +131,15 @@ def load_settings(
         login_ttl=env.integer("LOGIN_TTL_SECONDS", default=LOGIN_TTL, low=1, high=LOGIN_TTL),
         # How many proxies in front (load balancer, ingress) set X-Forwarded-*; 0 ignores them.
         trusted_proxies=env.integer("TRUSTED_PROXIES", default=0, low=0, high=MAX_TRUSTED_PROXIES),
-{%- if cookiecutter.session_store == "database" %}
-        database_url=_database_url(env.get("DATABASE_URL", DEFAULT_DATABASE_URL)),
-{%- elif cookiecutter.session_store == "redis" %}
-        redis_url=_url(env, "REDIS_URL", "redis://127.0.0.1:6379/0", ("redis", "rediss", "unix")),
-{%- endif %}
+        store_url=session_store.read_url(env, _url),
     )
     if production:
         _production_gate(env, settings)
-{%- if cookiecutter.session_store != "cookie" %}
-{%- set store_variable = "DATABASE_URL" if cookiecutter.session_store == "database" else "REDIS_URL" %}
-{%- set store_field = "database_url" if cookiecutter.session_store == "database" else "redis_url" %}
-        if store_check is not None and {{ store_variable | tojson }} not in env.failed:
+        if store_check is not None and session_store.VARIABLE not in env.failed:
             # The last check of the production gate; it needs the store's URL, and nothing else.
-            problem = store_check(settings.{{ store_field }})
+            problem = store_check(settings.store_url)
             if problem:
-                env.problem({{ store_variable | tojson }}, problem)
-{%- endif %}
+                env.problem(session_store.VARIABLE, problem)
     if env.problems:
         problems = env.problems
         if env.missing and not production and env_file is not None and not env_file.is_file():
@@ -292,18 +271,6 @@ def _url(env: "_Env", name: str, default: str | None, schemes=("http", "https"))
         env.problem(name, f"{name}: {value!r} is not a valid {'/'.join(schemes)} URL")
         return ""
     return value
-{%- if cookiecutter.session_store == "database" %}
-
-
-def _database_url(url: str) -> str:
-    """A relative SQLite path means the working directory; it is made absolute here, once, so
-    the schema lock, SQLAlchemy and Django open the same file wherever each resolves paths."""
-    scheme, separator, rest = url.partition(":///")  # sqlite:///relative, sqlite:////absolute
-    path, question_mark, query = rest.partition("?")
-    if scheme.partition("+")[0] != "sqlite" or not separator or path in ("", ":memory:"):
-        return url
-    return f"{scheme}:///{Path(path).resolve()}{question_mark}{query}"
-{%- endif %}
 
 
 def _scopes(env: "_Env", value: str) -> tuple[str, ...]:

@@ -7,9 +7,7 @@ import os
 import sys
 
 from .config import ConfigError, load_settings
-{%- if cookiecutter.session_store != "cookie" %}
-from .store_check import store_problem
-{%- endif %}
+from .stores.session_store import store_problem
 from .web.server import prepare, production_command
 
 
@@ -17,12 +15,8 @@ def main() -> int:
     try:
         # Bad configuration stops here, every problem one line, before any worker starts;
         # one-time setup runs once instead of racing in every worker.
-{%- if cookiecutter.session_store != "cookie" %}
         # In production the gate's last check, that the session store answers, is in the report.
         settings = load_settings(store_check=store_problem)
-{%- else %}
-        settings = load_settings()
-{%- endif %}
         prepare(settings)
     except ConfigError as exc:
         for problem in exc.problems:

@@ -135,9 +135,7 @@ def test_bad_values_are_refused(env, changes, expected):
     ],
 )
 def test_production_gate(production, changes, expected):
-{%- if cookiecutter.session_store != "cookie" %}
-    # The last item, a session store that does not answer, is serve's: test_store_gate.py
-{%- endif %}
+    # A server-side store's last item, a store that does not answer, is serve's: test_store_gate.py
     assert refusal({**production, **changes}).startswith(expected)
 
 

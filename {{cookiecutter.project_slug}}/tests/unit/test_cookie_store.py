@@ -1,4 +1,4 @@
-"""The cookie store's session sealer (cookie_crypto.py): a profile of a few kB fits the 4 kB
+"""The cookie store's session sealer (stores/cookie.py): a profile of a few kB fits the 4 kB
 cookie compressed, room is kept at login for what the session gains later, and what cannot be
 kept is refused when sealed, never set and then dropped by the browser."""
 
@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from {{ cookiecutter.package_name }}.cookie_crypto import MAX_SESSION_BYTES, SPARE_BYTES, SessionSealer
+from {{ cookiecutter.package_name }}.stores.cookie import MAX_SESSION_BYTES, SPARE_BYTES, SessionSealer
 from {{ cookiecutter.package_name }}.security.sealed_cookies import MAX_COOKIE_BYTES, CookieTooLarge, Sealer
 
 SECRET = "s" * 48

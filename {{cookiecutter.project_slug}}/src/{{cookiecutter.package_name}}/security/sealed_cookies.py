@@ -1,7 +1,7 @@
 """Cookie values that the browser can neither read nor alter: AES-GCM under a key from SECRET_KEY.
 
 Every variant keeps the login in progress in such a cookie (sgid/login.py), and the cookie store
-keeps the whole session in one (cookie_crypto.py). The signed cookies of Flask, Starlette and
+keeps the whole session in one (stores/cookie.py). The signed cookies of Flask, Starlette and
 Django are readable by anyone who has them (base64, not encryption), and these hold login
 secrets and personal data, hence encryption (from `cryptography`); no maintained library does
 it for all three frameworks. Each use derives its own key (`purpose`), so one kind of cookie is

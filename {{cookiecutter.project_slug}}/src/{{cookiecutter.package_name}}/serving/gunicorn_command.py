@@ -2,7 +2,10 @@
 
 import sys
 
-from .sgid.adapter import SERVER_THREADS
+from gunicorn.glogging import Logger as GunicornLogger
+
+from ..sgid.adapter import SERVER_THREADS
+from .logs import ServerFormatter
 
 
 def gunicorn_command(app: str, host: str, port: str, workers: str) -> list[str]:
@@ -26,13 +29,23 @@ def gunicorn_command(app: str, host: str, port: str, workers: str) -> list[str]:
         "--graceful-timeout",
         "10",
         "--no-control-socket",  # several instances may share a host (and a home directory)
-        # gunicorn's lines in the app's format (logs.py); no access log of its own, as the app
+        # gunicorn's lines in the app's format (ServerLogger); no access log of its own, as the app
         # logs each request (without the query string, which holds the authorization code).
         "--logger-class",
-        f"{__package__}.logs.ServerLogger",
+        f"{__name__}.ServerLogger",
         # gunicorn trusts X-Forwarded-Proto from loopback by default; only TRUSTED_PROXIES
         # decides which forwarded headers count, in the app.
         "--forwarded-allow-ips",
         "",
         app,
     ]
+
+
+class ServerLogger(GunicornLogger):
+    """gunicorn's own lines in the app's format (gunicorn --logger-class); its access log is off,
+    the app logs each request instead."""
+
+    def setup(self, cfg) -> None:
+        super().setup(cfg)
+        for handler in self.error_log.handlers:
+            handler.setFormatter(ServerFormatter())

@@ -10,10 +10,6 @@ import json
 import logging
 import os
 from urllib.parse import quote
-{%- if cookiecutter.framework != "fastapi" %}
-
-from gunicorn.glogging import Logger as GunicornLogger
-{%- endif %}
 
 REQUESTS = logging.getLogger(f"{__package__}.requests")
 PLAIN = "%(asctime)s %(levelname)s %(name)s %(message)s"
@@ -86,15 +82,3 @@ def log_request(method: str, path: str | bytes, status: int, seconds: float, sch
             }
         },
     )
-{%- if cookiecutter.framework != "fastapi" %}
-
-
-class ServerLogger(GunicornLogger):
-    """gunicorn's own lines in the app's format (gunicorn --logger-class); its access log is off,
-    the app logs each request instead."""
-
-    def setup(self, cfg) -> None:
-        super().setup(cfg)
-        for handler in self.error_log.handlers:
-            handler.setFormatter(ServerFormatter())
-{%- endif %}

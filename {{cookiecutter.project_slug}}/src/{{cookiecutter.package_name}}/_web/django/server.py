@@ -14,22 +14,24 @@ SETTINGS_MODULE = f"{__package__}.settings"
 
 
 def prepare(settings: Settings) -> None:
-    """One-time setup before any worker starts: load Django{% if cookiecutter.session_store == "database" %} and create the session table{% endif %}."""
+    """One-time setup before any worker starts: load Django and create the session table, if
+    the store is the database."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS_MODULE)
     import django
 
     django.setup()
-{%- if cookiecutter.session_store == "database" %}
+    from django.conf import settings as django_settings
     from django.core.management import call_command
 
-    from ..schema_lock import schema_lock
+    from ..stores.session_store import setup_lock
 
+    if not django_settings.DATABASES:
+        return  # sessions in Redis or the cookie: no table to create
     # Idempotent, and run once here rather than racing in every worker (instances starting
     # together take turns). Deployments that run migrations as a release step use the same
     # command: python -m <package>.manage migrate
-    with schema_lock(settings.database_url):
+    with setup_lock(settings.store_url):
         call_command("migrate", interactive=False, verbosity=0)
-{%- endif %}
 
 
 def production_command(host: str, port: str, workers: str) -> list[str]:

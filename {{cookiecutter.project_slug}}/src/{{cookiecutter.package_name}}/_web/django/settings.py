@@ -6,26 +6,19 @@ before Django starts.
 
 import logging
 import os
-{%- if cookiecutter.session_store == "redis" %}
-import warnings
-{%- endif %}
+from pathlib import Path
 from urllib.parse import urlsplit
-{%- if cookiecutter.session_store == "database" %}
-
-import dj_database_url
-{%- elif cookiecutter.session_store == "redis" %}
-
-from django.core.cache import CacheKeyWarning
-{%- endif %}
 
 from ..config import load_settings
 from ..pages import STATIC_DIR, TEMPLATES_DIR
 from ..serving.logs import configure as configure_logging
-{%- if cookiecutter.session_store == "database" %}
-from ..store_limits import database_connect_args
-{%- elif cookiecutter.session_store == "redis" %}
-from ..store_limits import redis_options
-{%- endif %}
+from .session_settings import (  # noqa: F401 (Django reads them from this module)
+    CACHES,
+    DATABASES,
+    SESSION_APPS,
+    SESSION_ENGINE,
+    SESSION_MIDDLEWARE,
+)
 
 APP_SETTINGS = load_settings()
 PRODUCTION = APP_SETTINGS.production
@@ -51,12 +44,7 @@ if APP_SETTINGS.trusted_proxies:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
 
-INSTALLED_APPS = [
-{%- if cookiecutter.session_store == "database" %}
-    "django.contrib.sessions",
-{%- endif %}
-    WEB,
-]
+INSTALLED_APPS = [*SESSION_APPS, WEB]
 
 MIDDLEWARE = [
     # First, so it sees every answer, static files and error pages included.
@@ -65,11 +53,7 @@ MIDDLEWARE = [
     # Before WhiteNoise, so static files carry the headers too.
     f"{WEB}.middleware.security_headers",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-{%- if cookiecutter.session_store == "cookie" %}
-    "django.contrib.sessions.middleware.SessionMiddleware",
-{%- else %}
-    f"{WEB}.sessions.SessionMiddleware",  # Django's, with a friendly 503 while the store is down
-{%- endif %}
+    SESSION_MIDDLEWARE,
     f"{WEB}.middleware.csrf_token_field",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -92,44 +76,8 @@ TEMPLATES = [
     }
 ]
 
-# Sessions: {{ cookiecutter.session_store }}. Cookie attributes are the same for every store.
-{%- if cookiecutter.session_store == "database" %}
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
-# Also accept the SQLAlchemy spelling of a PostgreSQL URL, so one DATABASE_URL fits every variant.
-dj_database_url.register("postgresql+psycopg", "django.db.backends.postgresql")
-DATABASES = {
-    "default": dj_database_url.parse(
-        APP_SETTINGS.database_url, conn_max_age=60, conn_health_checks=True
-    )
-}
-# Timeouts (SQLite: waiting for a busy file), as for every framework: see store_limits.py.
-DATABASES["default"]["OPTIONS"] = database_connect_args(APP_SETTINGS.database_url)
-_db = DATABASES["default"]
-if _db["ENGINE"].endswith("sqlite3") and _db["NAME"] != ":memory:":
-    from pathlib import Path
-
-    # A relative path means the working directory, as everywhere else in the settings.
-    _sqlite = Path(_db["NAME"]).resolve()
-    _sqlite.parent.mkdir(parents=True, exist_ok=True)
-    _db["NAME"] = str(_sqlite)
-{%- elif cookiecutter.session_store == "redis" %}
-SESSION_ENGINE = f"{WEB}.sessions"  # Django's cache sessions, not hiding Redis errors
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": APP_SETTINGS.redis_url,
-        "KEY_PREFIX": "{{ cookiecutter.package_name }}",
-        # Without timeouts a stalled Redis would hang every worker (store_limits.py).
-        "OPTIONS": redis_options(),
-    }
-}
-# Memcached's key rules do not bind Redis, and the warning would copy a session id a client
-# sent into the log; Django's docs suggest silencing it for such backends.
-warnings.simplefilter("ignore", CacheKeyWarning)
-{%- else %}
-# Django's own signed_cookies store is readable by anyone holding the cookie; this one encrypts.
-SESSION_ENGINE = f"{WEB}.sessions"
-{%- endif %}
+# Sessions: the store's settings (SESSION_ENGINE, DATABASES, CACHES) come from session_settings.py.
+# Cookie attributes are the same for every store.
 # __Host- makes the browser refuse the cookie unless it is Secure, host-only and Path=/.
 SESSION_COOKIE_NAME = "__Host-session" if PRODUCTION else "session"
 SESSION_COOKIE_SECURE = PRODUCTION

@@ -39,17 +39,11 @@ COMMON_OPTIONS = [
 
 def prepare(settings: Settings) -> None:
     """One-time setup before any worker starts (creating the session table, for one)."""
-{%- if cookiecutter.session_store == "database" %}
-    from ..schema_lock import schema_lock
+    from ..stores.session_store import setup_lock
     from . import create_app
 
-    with schema_lock(settings.database_url):  # instances starting together take turns
+    with setup_lock(settings.store_url):  # instances starting together take turns
         create_app(settings)
-{%- else %}
-    from . import create_app
-
-    create_app(settings)
-{%- endif %}
 
 
 def production_command(host: str, port: str, workers: str) -> list[str]:

@@ -8,35 +8,33 @@ file beside the database, lets one instance create the table while the others wa
 it there.
 """
 
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
+
+from . import database_url
 
 # Any number the app's other advisory locks (none today) do not use.
 LOCK_KEY = 0x5E551005
-POSTGRESQL_URL = re.compile(r"^postgres(ql)?(\+\w+)?://")
-SQLITE_FILE_URL = re.compile(r"^sqlite(\+\w+)?:///(?P<path>[^?]+)")
 
 
 @contextmanager
-def schema_lock(database_url: str) -> Iterator[None]:
-    if POSTGRESQL_URL.match(database_url):
-        with _postgresql_lock(database_url):
+def schema_lock(url: str) -> Iterator[None]:
+    if database_url.POSTGRESQL_URL.match(url):
+        with _postgresql_lock(url):
             yield
-    elif (sqlite := SQLITE_FILE_URL.match(database_url)) and sqlite["path"] != ":memory:":
-        with _file_lock(sqlite["path"] + ".lock"):
+    elif (path := database_url.sqlite_path(url)) is not None:
+        database_url.make_sqlite_folder(url)
+        with _file_lock(path + ".lock"):
             yield
     else:  # an in-memory database belongs to one process
         yield
 
 
 @contextmanager
-def _postgresql_lock(database_url: str) -> Iterator[None]:
+def _postgresql_lock(url: str) -> Iterator[None]:
     import psycopg
 
-    # libpq reads the URL without SQLAlchemy's "+driver" part.
-    conninfo = POSTGRESQL_URL.sub("postgresql://", database_url)
+    conninfo = database_url.libpq(url)
     with psycopg.connect(conninfo, connect_timeout=10, autocommit=True) as connection:
         connection.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
         try:
@@ -51,8 +49,6 @@ def _file_lock(path: str) -> Iterator[None]:
     # closing, even if the process dies holding it; the empty .lock file stays, harmless.
     import fcntl
 
-    # The first start in a fresh folder (a clone, a container) has no instance/ yet.
-    Path(path).parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # sessions hold personal data
     with open(path, "a") as lock_file:
         fcntl.flock(lock_file, fcntl.LOCK_EX)
         yield

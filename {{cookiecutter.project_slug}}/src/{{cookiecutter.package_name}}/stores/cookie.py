@@ -5,7 +5,7 @@ holds nothing an attacker chooses, see Sealer). A session that cannot fit is ref
 sealed; at login that ends on the "too large" page (login.sign_in), never a silent non-login.
 """
 
-from .security.sealed_cookies import Sealer
+from ..security.sealed_cookies import Sealer
 
 # Refused before compression too: it bounds what unsealing inflates, and a session this large
 # only fits when it is mostly repetition, which no real sgID answer is.

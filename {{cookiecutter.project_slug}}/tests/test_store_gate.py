@@ -9,6 +9,8 @@ import time
 
 import pytest
 
+from {{ cookiecutter.package_name }}.stores.session_store import VARIABLE as NAME
+
 from tests.support.instances import PRODUCTION
 from tests.support.servers import PACKAGE, free_port
 
@@ -16,21 +18,17 @@ from tests.support.servers import PACKAGE, free_port
 pytestmark = pytest.mark.waits
 
 PASSWORD = "not-to-be-printed"
-{%- if cookiecutter.session_store == "redis" %}
-NAME = "REDIS_URL"
-{%- else %}
-NAME = "DATABASE_URL"
-{%- endif %}
+# Where nothing listens, with a password, for each server-side store.
+UNREACHABLE = {
+    "REDIS_URL": "redis://:{password}@127.0.0.1:{port}/0",
+    "DATABASE_URL": "postgresql+psycopg://app:{password}@127.0.0.1:{port}/sessions",
+}
 
 
 def unreachable_store() -> tuple[str, str]:
     """A store URL with a password, at a port where nothing listens, and that host:port."""
     closed = free_port()
-{%- if cookiecutter.session_store == "redis" %}
-    url = f"redis://:{PASSWORD}@127.0.0.1:{closed}/0"
-{%- else %}
-    url = f"postgresql+psycopg://app:{PASSWORD}@127.0.0.1:{closed}/sessions"
-{%- endif %}
+    url = UNREACHABLE[NAME].format(password=PASSWORD, port=closed)
     return url, f"127.0.0.1:{closed}"
 
 

@@ -1,35 +1,14 @@
-"""How long a page may wait for the {{ cookiecutter.session_store }} session store, for every framework.
+"""How long a page may wait for the SQL session store, for every framework.
 
-When the store is down or stalled, pages that need the session must answer within about 2 s (a
-friendly 503, pages/error_messages.py) rather than hold a worker: short timeouts, and at most one
-immediate retry, which covers a pooled connection that a store restart closed. The store's
-clients reconnect by themselves when it is back, so the app recovers without a restart.
-{%- if cookiecutter.session_store == "database" %}
+When the database is down or stalled, pages that need the session must answer within about 2 s
+(a friendly 503, error_messages.STORE_UNAVAILABLE) rather than hold a worker: short timeouts,
+and at most one immediate retry, which covers a pooled connection that a restart closed. The
+drivers reconnect by themselves when it is back, so the app recovers without a restart.
 
 PostgreSQL can also go silent with its connections open, which no timeout of libpq's bounds:
 StoreGuard below bounds every wait on it, and how many requests wait at once, for every
 framework (docs/scale-out.md in the template lists each failure mode and what bounds it).
-{%- endif %}
 """
-{%- if cookiecutter.session_store == "redis" %}
-
-from redis.asyncio.retry import Retry as AsyncRetry
-from redis.backoff import NoBackoff
-from redis.retry import Retry
-
-
-def redis_options(asyncio: bool = False) -> dict:
-    """Keyword arguments for redis-py's client or connection pool (asyncio or not)."""
-    return {
-        "socket_timeout": 0.8,
-        "socket_connect_timeout": 0.8,
-        # redis-py retries 3 times with backoff by default: up to 4 waits on a stalled server.
-        "retry": (AsyncRetry if asyncio else Retry)(NoBackoff(), 1),
-        # No health checks: on a silent server, a new connection's check (a PING with its own
-        # retry) doubled the wait to 3.2 s. The retry above replaces a dead connection anyway.
-        "health_check_interval": 0,
-    }
-{%- else %}
 
 import logging
 import os
@@ -38,6 +17,8 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+from .health import ping
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +33,8 @@ MAX_WAITING = 8  # requests per process waiting on the store at once; beyond, th
 # milliseconds, so a burst of requests queues briefly instead of being refused.
 SLOT_WAIT = 0.2
 PROBE_EVERY = 0.5  # seconds between checks of a store that went silent
+# Writes (Flask, FastAPI) or responses (Django) between purges of expired rows: SQL has no TTL.
+PURGE_EVERY = 100
 
 
 class StoreBusy(Exception):
@@ -187,7 +170,7 @@ class StoreGuard:
             connection = _connect_within(self._connect, CONNECT_DEADLINE)
             if connection is None:
                 return False
-            connection.execute("SELECT 1")
+            ping(connection)
         except Exception:  # still silent or down
             return False
         finally:
@@ -301,4 +284,3 @@ def guard_engine(engine) -> None:
     @event.listens_for(engine, "do_connect")
     def _connect(dialect, connection_record, cargs, cparams):
         return STORE_GUARD.connect(lambda: connection_class.connect(*cargs, **cparams))
-{%- endif %}

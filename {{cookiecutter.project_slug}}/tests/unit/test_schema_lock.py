@@ -1,4 +1,4 @@
-"""Instances starting together take turns creating the session table (schema_lock.py).
+"""Instances starting together take turns creating the session table (stores/schema_lock.py).
 
 On the test database: SQLite, or PostgreSQL with TEST_DATABASE=postgresql.
 """
@@ -7,13 +7,13 @@ import subprocess
 import sys
 import time
 
-from {{ cookiecutter.package_name }}.schema_lock import schema_lock
+from {{ cookiecutter.package_name }}.stores.schema_lock import schema_lock
 
 from tests.support.servers import PACKAGE
 
 OTHER_INSTANCE = f"""
 import sys
-from {PACKAGE}.schema_lock import schema_lock
+from {PACKAGE}.stores.schema_lock import schema_lock
 print("ready", flush=True)
 with schema_lock(sys.argv[1]):
     print("inside", flush=True)

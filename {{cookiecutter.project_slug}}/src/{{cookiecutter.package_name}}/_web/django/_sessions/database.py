@@ -1,0 +1,54 @@
+"""What the views need of the database session store (session_settings.py configures it)."""
+
+import logging
+
+from django.db import DatabaseError, connection
+
+from ..stores.health import ping
+from ..stores.limits import PURGE_EVERY, STORE_GUARD, StoreBusy, guard_django_connection
+from .server_store import StoreOutageMiddleware, session_fits
+
+__all__ = ["SessionMiddleware", "session_fits", "store_is_reachable"]
+
+log = logging.getLogger(__name__)
+STORE_ERRORS = (DatabaseError, StoreBusy)
+
+
+def store_is_reachable() -> bool:
+    guard_django_connection(connection)
+    try:
+        with STORE_GUARD.slot(), connection.cursor() as cursor:
+            ping(cursor)
+    except STORE_ERRORS:
+        return False
+    return True
+
+
+class SessionMiddleware(StoreOutageMiddleware):
+    store_errors = STORE_ERRORS
+    responses = 0
+
+    def store_slot(self):
+        # Each store operation takes one of a few places per process (stores/limits.py).
+        return STORE_GUARD.slot()
+
+    def process_request(self, request):
+        # Every wait on PostgreSQL bounded, this thread's connection included (stores/limits.py).
+        guard_django_connection(connection)
+        return super().process_request(request)
+
+    def process_response(self, request, response):
+        response = super().process_response(request, response)
+        self.responses += 1
+        if self.responses % PURGE_EVERY == 0:
+            purge_expired_sessions(self.SessionStore)
+        return response
+
+
+def purge_expired_sessions(store) -> None:
+    """Delete expired rows, as manage clearsessions does; skipped while the store is down."""
+    try:
+        with STORE_GUARD.slot():
+            store.clear_expired()
+    except STORE_ERRORS as exc:
+        log.warning("expired-session purge skipped: %s", type(exc).__name__)

@@ -1,0 +1,113 @@
+"""The SQL session store behind Flask and FastAPI: one table, on SQLAlchemy Core's public API.
+
+A SQLite file by default, PostgreSQL or any SQLAlchemy URL through DATABASE_URL. It is
+synchronous: Flask calls it in its worker thread, FastAPI in Starlette's thread pool; one code
+path for every database, no async drivers, and SQLAlchemy's pooling and pre-ping as usual.
+Each operation takes one of a few places per process (limits.StoreGuard), so a silent
+PostgreSQL cannot hold every worker. (Django keeps its own database session backend.)
+"""
+
+import logging
+import time
+
+from sqlalchemy import (
+    Column,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    delete,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from . import database_url
+from .health import ping
+from .limits import PURGE_EVERY, STORE_GUARD, StoreBusy, database_connect_args, guard_engine
+
+log = logging.getLogger(__name__)
+# What a store operation raises when the database is down, stalled or too busy.
+STORE_ERRORS = (SQLAlchemyError, StoreBusy)
+
+metadata = MetaData()
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("data", LargeBinary, nullable=False),
+    Column("expires_at", Integer, nullable=False, index=True),  # Unix time
+)
+
+
+class SqlSessions:
+    """Session records by id: read, write, remove, and the purge of expired rows."""
+
+    def __init__(self, url: str):
+        self.engine = create_session_engine(url)
+        self._writes = 0
+
+    def create_table(self) -> None:
+        metadata.create_all(self.engine)  # only if it does not exist yet
+
+    def is_reachable(self) -> bool:
+        try:
+            with STORE_GUARD.slot(), self.engine.connect() as connection:
+                ping(connection)
+        except Exception:
+            return False
+        return True
+
+    def read(self, session_id: str) -> bytes | None:
+        """The record's data, or None if there is none or it has expired."""
+        query = select(sessions.c.data).where(
+            sessions.c.id == session_id, sessions.c.expires_at > int(time.time())
+        )
+        with STORE_GUARD.slot(), self.engine.connect() as connection:
+            return connection.execute(query).scalar()
+
+    def write(self, session_id: str, data: bytes, seconds: float) -> None:
+        """Store the record for `seconds` from now (at least one)."""
+        expires_at = int(time.time()) + max(int(seconds), 1)
+        with STORE_GUARD.slot(), self.engine.begin() as connection:
+            changed = connection.execute(
+                update(sessions)
+                .where(sessions.c.id == session_id)
+                .values(data=data, expires_at=expires_at)
+            ).rowcount
+            if not changed:
+                connection.execute(
+                    insert(sessions).values(id=session_id, data=data, expires_at=expires_at)
+                )
+        self._writes += 1
+        if self._writes % PURGE_EVERY == 0:
+            self.purge_expired()
+
+    def remove(self, session_id: str) -> None:
+        with STORE_GUARD.slot(), self.engine.begin() as connection:
+            connection.execute(delete(sessions).where(sessions.c.id == session_id))
+
+    def purge_expired(self) -> None:
+        """Delete expired rows (SQL has no TTL of its own); skipped while the store is down,
+        never turned into the error of the request that happened to trigger it."""
+        try:
+            with STORE_GUARD.slot(), self.engine.begin() as connection:
+                connection.execute(delete(sessions).where(sessions.c.expires_at <= time.time()))
+        except STORE_ERRORS as exc:
+            log.warning("expired-session purge skipped: %s", type(exc).__name__)
+
+
+def create_session_engine(url: str) -> Engine:
+    """An engine with the store's timeouts; config.py has made a SQLite path absolute."""
+    database_url.make_sqlite_folder(url)
+    if database_url.sqlite_path(url) is not None or url.startswith("sqlite"):
+        return create_engine(url, connect_args=database_connect_args(url))
+    engine = create_engine(
+        url, pool_pre_ping=True, pool_timeout=2, connect_args=database_connect_args(url)
+    )
+    guard_engine(engine)  # every wait on PostgreSQL bounded (limits.py)
+    return engine
