@@ -1,5 +1,6 @@
 """Shared by the benchmarks: baking projects, the machine's description, processes, results."""
 
+import importlib.util
 import json
 import os
 import platform
@@ -8,9 +9,10 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
+from collections.abc import Callable
 from pathlib import Path
-
-from cookiecutter.main import cookiecutter
+from types import ModuleType
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -25,18 +27,25 @@ WORK = Path(
 )
 
 
-def bake(output_dir: Path, accept_hooks: bool = True, **answers) -> Path:
-    """Render the template (validate=false unless given); returns the project directory."""
-    return Path(
-        cookiecutter(
-            str(ROOT),
-            no_input=True,
-            output_dir=str(output_dir),
-            accept_hooks=accept_hooks,
-            overwrite_if_exists=False,
-            extra_context={"validate": False, **answers},
-        )
-    )
+def template_module(relative: str) -> ModuleType:
+    """A module of the template's own tests (e.g. "tests/baking.py"), loaded from its file.
+
+    Not `import tests...`: the benchmarks that start servers (stack.py) put a baked project's
+    folder on sys.path and import its own tests.support, so in their processes the name `tests`
+    is the baked project's package (and the template's tests/ is no package: no __init__.py).
+    """
+    path = ROOT / relative
+    name = f"sgid_template_{path.stem}"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+# The tests' own bake(output_dir, accept_hooks=False, **answers) (validate=false unless given).
+bake = template_module("tests/baking.py").bake
 
 
 def project(framework: str, store: str = "database", **answers) -> Path:
@@ -47,7 +56,7 @@ def project(framework: str, store: str = "database", **answers) -> Path:
     path = out / "sgid-app"
     if not (path / ".venv" / "bin" / "python").exists():
         shutil.rmtree(out, ignore_errors=True)
-        quiet(bake, out, framework=framework, session_store=store, **answers)
+        quiet(bake, out, accept_hooks=True, framework=framework, session_store=store, **answers)
         # Bytecode compiled up front, as the hook does, so no timing pays for it.
         subprocess.run(["uv", "sync", "-q", "--compile-bytecode"], cwd=path, check=True)
     return path
@@ -173,6 +182,29 @@ def merged(name: str, rows: list[dict], keys: tuple[str, ...]) -> list[dict]:
     fresh = {tuple(r.get(k) for k in keys) for r in rows}
     old = json.loads(path.read_text(encoding="utf-8")).get("rows", [])
     return [r for r in old if tuple(r.get(k) for k in keys) not in fresh] + rows
+
+
+def measure_each(name: str, frameworks: list[str], measure: Callable[[str], dict], **figures):
+    """measure(framework) for each framework, then save() its rows (merged with the last saved
+    ones) as `name`, with the load before and after, these figures and the failures."""
+    before = load()
+    rows, failures = [], {}
+    for framework in frameworks:
+        try:
+            rows.append(measure(framework))
+        except Exception as exc:  # one broken framework must not hide the others' figures
+            traceback.print_exc()
+            failures[framework] = f"{type(exc).__name__}: {exc}"[:300]
+    save(
+        name,
+        {
+            "load_before": before,
+            "load_after": load(),
+            **figures,
+            "rows": merged(name, rows, ("framework", "store")),
+            "failures": failures,
+        },
+    )
 
 
 def timed(command: list[str], **kwargs) -> tuple[float, subprocess.CompletedProcess]:

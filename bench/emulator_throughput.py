@@ -23,19 +23,20 @@ import platform
 import secrets
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
+from common import ROOT, template_module
+
+# The emulator tests' helpers: the client's flags, the token request and the start-up.
+emuhelp = template_module("tests/emulator/emuhelp.py")
 SRC = ROOT / "{{cookiecutter.project_slug}}" / "src"
 SGID = SRC / "{{cookiecutter.package_name}}" / "sgid"
 PACKAGE = "sgid_bench"
-EMULATOR = "sgid_emulator"
-CLIENT_ID, CLIENT_SECRET, REDIRECT_URI = "bench", "bench-secret", "http://localhost:9/callback"
+EMULATOR = emuhelp.EMULATOR
 
 
 def build_package(tmp: Path) -> Path:
@@ -85,8 +86,8 @@ def worker(args) -> list[float]:
         query = urlencode(
             {
                 "response_type": "code",
-                "client_id": CLIENT_ID,
-                "redirect_uri": REDIRECT_URI,
+                "client_id": emuhelp.CLIENT_ID,
+                "redirect_uri": emuhelp.REDIRECT_URI,
                 "scope": scope,
                 "state": "s",
                 "nonce": secrets.token_urlsafe(16),
@@ -99,16 +100,7 @@ def worker(args) -> list[float]:
         r.read()
         assert r.status == 302, r.status
         code = parse_qs(urlsplit(r.getheader("Location")).query)["code"][0]
-        body = urlencode(
-            {
-                "grant_type": "authorization_code",
-                "code": code,
-                "redirect_uri": REDIRECT_URI,
-                "client_id": CLIENT_ID,
-                "client_secret": CLIENT_SECRET,
-                "code_verifier": verifier,
-            }
-        )
+        body = urlencode(emuhelp.token_form(code, verifier))
         conn.request(
             "POST", "/v2/oauth/token", body, {"Content-Type": "application/x-www-form-urlencoded"}
         )
@@ -135,34 +127,12 @@ def measure(workers: int, logins: int, seconds: float, scope: str) -> dict:
         src = build_package(tmp)
         key = client_key(tmp)
         started = time.perf_counter()
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                EMULATOR,
-                "--port",
-                "0",
-                "--quiet",
-                "--client-id",
-                CLIENT_ID,
-                "--client-secret",
-                CLIENT_SECRET,
-                "--redirect-uri",
-                REDIRECT_URI,
-                "--client-public-key",
-                str(key),
-                "--auto-approve",
-                "denise",
-            ],
-            cwd=src,
-            env={**os.environ, "PYTHONPATH": str(src)},
-            stdout=subprocess.PIPE,
-            text=True,
+        emu = emuhelp.start_emulator(
+            src, *emuhelp.emulator_args(str(key)), "--quiet", "--auto-approve", "denise"
         )
         try:
-            line = proc.stdout.readline()
             startup = time.perf_counter() - started
-            base = urlsplit(line.split()[-1])
+            base = urlsplit(emu.base_url)
             per_worker = -(-logins // workers)
             deadline = time.time() + seconds
             worker(("127.0.0.1", base.port, 20, deadline, scope))  # warm-up
@@ -174,8 +144,7 @@ def measure(workers: int, logins: int, seconds: float, scope: str) -> dict:
                 )
             elapsed = time.perf_counter() - t0
         finally:
-            proc.terminate()
-            proc.wait(5)
+            emu.stop()
     latencies = sorted(x for r in results for x in r)
     q = statistics.quantiles(latencies, n=100)
     return {

@@ -19,7 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from cookiecutter.main import cookiecutter
+from common import bake
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "load_logins.json"
@@ -35,12 +35,7 @@ def baked(work: Path, framework: str, store: str) -> Path:
     project = out / "sgid-app"
     if not (project / ".venv" / "bin" / "python").exists():
         shutil.rmtree(out, ignore_errors=True)
-        cookiecutter(
-            str(ROOT),
-            no_input=True,
-            output_dir=str(out),
-            extra_context={"framework": framework, "session_store": store, "validate": False},
-        )
+        bake(out, accept_hooks=True, framework=framework, session_store=store)
         subprocess.run(["uv", "sync", "-q", "--compile-bytecode"], cwd=project, check=True)
     return project
 

@@ -12,10 +12,9 @@ the sgID calls per login counted by the emulator (GET /_emulator/state) after wa
 import argparse
 import multiprocessing
 import tempfile
-import traceback
 from pathlib import Path
 
-from common import FRAMEWORKS, load, merged, project, save
+from common import FRAMEWORKS, measure_each, project
 from stack import SCOPES, Stack, drive, percentiles
 
 TARGET_RATIO = 0.9
@@ -104,28 +103,16 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=10)
     args = parser.parse_args()
-    before = load()
-    rows, failures = [], {}
-    for framework in args.frameworks.split(","):
-        try:
-            rows.append(measure(framework, args.store, args.clients, args.rounds, args.seconds))
-        except Exception as exc:  # one broken framework must not hide the others' figures
-            traceback.print_exc()
-            failures[framework] = f"{type(exc).__name__}: {exc}"[:300]
-    save(
+    measure_each(
         "logins",
-        {
-            "load_before": before,
-            "load_after": load(),
-            "clients": args.clients,
-            "rounds": args.rounds,
-            "seconds_per_round": args.seconds,
-            "scopes": SCOPES,
-            "target_ratio": TARGET_RATIO,
-            "target_calls": TARGET_CALLS,
-            "rows": merged("logins", rows, ("framework", "store")),
-            "failures": failures,
-        },
+        args.frameworks.split(","),
+        lambda framework: measure(framework, args.store, args.clients, args.rounds, args.seconds),
+        clients=args.clients,
+        rounds=args.rounds,
+        seconds_per_round=args.seconds,
+        scopes=SCOPES,
+        target_ratio=TARGET_RATIO,
+        target_calls=TARGET_CALLS,
     )
 
 

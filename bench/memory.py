@@ -7,10 +7,9 @@
 import argparse
 import multiprocessing
 import tempfile
-import traceback
 from pathlib import Path
 
-from common import FRAMEWORKS, children, load, merged, private_mb, project, rss_mb, save
+from common import FRAMEWORKS, children, measure_each, private_mb, project, rss_mb
 from stack import Stack, drive
 
 TARGET_MB = 80
@@ -64,24 +63,12 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4)
     args = parser.parse_args()
     checkpoints = [int(x) for x in args.logins.split(",")]
-    before = load()
-    rows, failures = [], {}
-    for framework in args.frameworks.split(","):
-        try:
-            rows.append(measure(framework, args.store, checkpoints, args.clients))
-        except Exception as exc:  # one broken framework must not hide the others' figures
-            traceback.print_exc()
-            failures[framework] = f"{type(exc).__name__}: {exc}"[:300]
-    save(
+    measure_each(
         "memory",
-        {
-            "load_before": before,
-            "load_after": load(),
-            "target_mb": TARGET_MB,
-            "target_growth_mb": TARGET_GROWTH_MB,
-            "rows": merged("memory", rows, ("framework", "store")),
-            "failures": failures,
-        },
+        args.frameworks.split(","),
+        lambda framework: measure(framework, args.store, checkpoints, args.clients),
+        target_mb=TARGET_MB,
+        target_growth_mb=TARGET_GROWTH_MB,
     )
 
 

@@ -10,25 +10,11 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from baking import TEMPLATE_DIR, bake
 from cookiecutter.environment import StrictEnvironment
 from cookiecutter.generate import generate_context
 from cookiecutter.main import cookiecutter
 from cookiecutter.prompt import prompt_for_config
-
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent
-
-
-def bake(output_dir: Path, accept_hooks: bool = False, **answers) -> Path:
-    """Render the template with these answers (hooks off by default: fast, installs nothing)."""
-    return Path(
-        cookiecutter(
-            str(TEMPLATE_DIR),
-            no_input=True,
-            output_dir=str(output_dir),
-            accept_hooks=accept_hooks,
-            extra_context={"validate": False, **answers},
-        )
-    )
 
 
 @pytest.fixture(scope="session")

@@ -5,19 +5,20 @@ import os
 import sys
 from pathlib import Path
 
+import emuhelp
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from emuhelp import (
-    CLIENT_ID,
-    CLIENT_SECRET,
     EMULATOR,
     NARROW_CLIENT_ID,
     OTHER_CLIENT_ID,
     OTHER_REDIRECT,
     OTHER_SECRET,
     REDIRECT_URI,
+    SECOND_REDIRECT_URI,
     Emulator,
+    sdk_client,
     start_emulator,
 )
 
@@ -106,21 +107,8 @@ def clients_file(tmp_path_factory, client_key) -> Path:
 
 @pytest.fixture(scope="session")
 def emulator_args(client_key, clients_file):
-    _, public_pem = client_key
-    return [
-        "--client-id",
-        CLIENT_ID,
-        "--client-secret",
-        CLIENT_SECRET,
-        "--redirect-uri",
-        REDIRECT_URI,
-        "--redirect-uri",
-        "http://localhost:8765/other",
-        "--client-public-key",
-        public_pem,
-        "--clients",
-        str(clients_file),
-    ]
+    uris = (REDIRECT_URI, SECOND_REDIRECT_URI)
+    return emuhelp.emulator_args(client_key[1], *uris, clients=clients_file)
 
 
 @pytest.fixture(scope="session")
@@ -143,8 +131,4 @@ def emulator(emulator_process) -> Emulator:
 
 @pytest.fixture
 def sdk(emulator, client_key):
-    from sgid_client import SgidClient
-
-    return SgidClient(
-        CLIENT_ID, CLIENT_SECRET, client_key[0], REDIRECT_URI, hostname=emulator.base_url
-    )
+    return sdk_client(emulator, client_key[0])

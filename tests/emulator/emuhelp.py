@@ -1,5 +1,11 @@
-"""Helpers shared by the emulator tests (a plain module: conftest names are not importable)."""
+"""Helpers shared by the emulator tests (a plain module: conftest names are not importable).
 
+bench/emulator_throughput.py uses it too (loaded by its file path), so the token exchange and
+the emulator's command line have this one home.
+"""
+
+import base64
+import json
 import os
 import secrets
 import subprocess
@@ -14,11 +20,52 @@ import requests
 CLIENT_ID = "emulator-test-client"
 CLIENT_SECRET = "emulator-test-secret"  # noqa: S105 (a test fixture)
 REDIRECT_URI = "http://localhost:8765/callback"
+SECOND_REDIRECT_URI = "http://localhost:8765/other"  # also registered for CLIENT_ID by the tests
 OTHER_CLIENT_ID = "second-client"
 OTHER_SECRET = "second-secret"  # noqa: S105
 OTHER_REDIRECT = "https://other.example/cb?x=1"
 NARROW_CLIENT_ID = "narrow-client"  # may request only openid and myinfo.name
 EMULATOR = "sgid_emulator"  # the development-only package beside the app in src/
+
+
+# The emulator's sgID endpoints (under its issuer): method and path.
+ENDPOINTS = {
+    "token": ("POST", "/oauth/token"),
+    "jwks": ("GET", "/.well-known/jwks.json"),
+    "userinfo": ("GET", "/oauth/userinfo"),
+}
+
+
+def jwt_part(compact: str, index: int) -> dict:
+    """One base64url JSON part of a compact JWS or JWE (0: the header, 1: a JWT's claims)."""
+    part = compact.split(".")[index]
+    return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+
+
+def emulator_args(public_key: str, *redirect_uris: str, clients=None) -> list[str]:
+    """The emulator's flags for the client CLIENT_ID (public_key: a PEM or a PEM file's path),
+    its redirect URIs (REDIRECT_URI when none are given), and a clients file if one is given."""
+    args = ["--client-id", CLIENT_ID, "--client-secret", CLIENT_SECRET]
+    for uri in redirect_uris or (REDIRECT_URI,):
+        args += ["--redirect-uri", uri]
+    args += ["--client-public-key", public_key]
+    if clients is not None:
+        args += ["--clients", str(clients)]
+    return args
+
+
+def token_form(code: str, verifier: str, /, **overrides) -> dict:
+    """The token request's form for CLIENT_ID (overrides replace fields; None drops one)."""
+    form = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": REDIRECT_URI,
+        "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET,
+        "code_verifier": verifier,
+        **overrides,
+    }
+    return {k: v for k, v in form.items() if v is not None}
 
 
 class Emulator:
@@ -93,6 +140,27 @@ def authorize(
     assert query["state"] == [state]
     assert "code" in query, query
     return query["code"][0], verifier, nonce, state
+
+
+def sdk_client(emu: Emulator, private_pem: str):
+    """A new official SDK client for CLIENT_ID (it caches the JWKS for the life of the object)."""
+    from sgid_client import SgidClient
+
+    return SgidClient(CLIENT_ID, CLIENT_SECRET, private_pem, REDIRECT_URI, hostname=emu.base_url)
+
+
+def exchange_code(emu: Emulator, code: str, verifier: str, /, **overrides) -> requests.Response:
+    """POST the token request (token_form) to the emulator's token endpoint."""
+    form = token_form(code, verifier, **overrides)
+    return requests.post(emu.issuer + "/oauth/token", data=form, timeout=10)
+
+
+def login_tokens(emu: Emulator, sdk_client, scope="openid myinfo.name") -> tuple[dict, str]:
+    """Authorize and exchange the code by hand: (the token endpoint's answer, the nonce sent)."""
+    code, verifier, nonce, _ = authorize(emu, sdk_client, scope)
+    r = exchange_code(emu, code, verifier)
+    assert r.status_code == 200, r.text
+    return r.json(), nonce
 
 
 def wait_for(predicate, timeout=5.0):

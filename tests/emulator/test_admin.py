@@ -5,9 +5,13 @@ import socket
 
 import pytest
 import requests
-from emuhelp import CLIENT_ID, CLIENT_SECRET, EMULATOR, REDIRECT_URI, authorize, start_emulator
-from sgid_client import SgidClient
-from test_faults import _part
+from emuhelp import (
+    EMULATOR,
+    authorize,
+    jwt_part,
+    sdk_client,
+    start_emulator,
+)
 
 
 def test_state_and_counts(emulator, sdk):
@@ -92,9 +96,7 @@ def test_personas_listing(emulator, personas):
 @pytest.mark.parametrize("keep_old", [True, False])
 def test_key_rotation(emulator, client_key, keep_old):
     def fresh():
-        return SgidClient(
-            CLIENT_ID, CLIENT_SECRET, client_key[0], REDIRECT_URI, hostname=emulator.base_url
-        )
+        return sdk_client(emulator, client_key[0])
 
     old_kids = emulator.admin("GET", "/state").json()["kids"]
     sdk = fresh()
@@ -111,7 +113,7 @@ def test_key_rotation(emulator, client_key, keep_old):
     # New tokens carry the new kid; the SDK refetches the JWKS on a miss and accepts them.
     code, verifier, nonce, _ = authorize(emulator, sdk)
     _, new_token, _ = sdk.callback(code, verifier, nonce)
-    assert _part(new_token, 0)["kid"] == new_kid
+    assert jwt_part(new_token, 0)["kid"] == new_kid
     # A token signed by the old key verifies only while that key is still published.
     verifier_ = fresh().verifier
     if keep_old:

@@ -4,7 +4,6 @@ Read with jwcrypto and the official SDK (which accepts every one of them: that i
 the app's own checks), over real HTTP against a running emulator.
 """
 
-import base64
 import json
 import socket
 import time
@@ -12,44 +11,19 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
-from emuhelp import CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, authorize
+from emuhelp import ENDPOINTS, authorize, jwt_part, login_tokens, sdk_client
 from jwcrypto import jwe, jwk
-from sgid_client import SgidClient
 
 SCOPES = "openid myinfo.name myinfo.email"
 
 
-def _b64(part: str) -> bytes:
-    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
-
-
 def header(compact: str) -> dict:
-    return json.loads(_b64(compact.split(".")[0]))
-
-
-def _sdk(emulator, client_key) -> SgidClient:
-    return SgidClient(
-        CLIENT_ID, CLIENT_SECRET, client_key[0], REDIRECT_URI, hostname=emulator.base_url
-    )
+    return jwt_part(compact, 0)
 
 
 def tokens(emulator, client_key, scope=SCOPES) -> tuple[dict, str]:
     """(the token endpoint's answer, the nonce sent)."""
-    code, verifier, nonce, _ = authorize(emulator, _sdk(emulator, client_key), scope)
-    r = requests.post(
-        emulator.issuer + "/oauth/token",
-        timeout=10,
-        data={
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": REDIRECT_URI,
-            "client_id": CLIENT_ID,
-            "client_secret": CLIENT_SECRET,
-            "code_verifier": verifier,
-        },
-    )
-    assert r.status_code == 200, r.text
-    return r.json(), nonce
+    return login_tokens(emulator, sdk_client(emulator, client_key[0]), scope)
 
 
 def userinfo(emulator, client_key, *faults, scope=SCOPES) -> dict:
@@ -89,7 +63,7 @@ def test_mockpass_algs(emulator, client_key):
         assert header(token) == {"alg": "dir", "enc": "A256GCM", "kid": key.get("kid")}
     assert decrypt(body["data"]["myinfo.name"], key).decode() == "DENISE TAN HUI MIN"
     # The official SDK (jwcrypto's defaults) reads MockPass's format as it reads sgID's.
-    sdk = _sdk(emulator, client_key)
+    sdk = sdk_client(emulator, client_key[0])
     code, verifier, nonce, _ = authorize(emulator, sdk, SCOPES)
     sub, _, access_token = sdk.callback(code, verifier, nonce)
     _, data = sdk.userinfo(sub, access_token)
@@ -152,7 +126,7 @@ def test_no_data(emulator, client_key):
 def test_future_nbf(emulator, client_key):
     emulator.set_faults("id_token.future_nbf")
     id_token = tokens(emulator, client_key)[0]["id_token"]
-    claims = json.loads(_b64(id_token.split(".")[1]))
+    claims = jwt_part(id_token, 1)
     assert claims["nbf"] == claims["iat"] + 86400
 
 
@@ -160,7 +134,7 @@ def test_percent_sub(emulator, client_key):
     """Signed, the sub holds "%22"; percent-decoded first, as the SDK does, it reads as another."""
     emulator.set_faults("id_token.percent_sub")
     answer, _ = tokens(emulator, client_key)
-    claims = json.loads(_b64(answer["id_token"].split(".")[1]))
+    claims = jwt_part(answer["id_token"], 1)
     assert claims["sub"].endswith("%22%2C%22sub%22%3A%22someone-else")
     r = requests.get(
         emulator.issuer + "/oauth/userinfo",
@@ -168,21 +142,14 @@ def test_percent_sub(emulator, client_key):
         timeout=10,
     )
     assert r.json()["sub"] == claims["sub"]  # userinfo agrees with the signed sub
-    sdk = _sdk(emulator, client_key)
+    sdk = sdk_client(emulator, client_key[0])
     code, verifier, nonce, _ = authorize(emulator, sdk, SCOPES)
     assert sdk.callback(code, verifier, nonce)[0] == "someone-else"  # the SDK's defect
 
 
-PATHS = {
-    "token": ("POST", "/oauth/token"),
-    "jwks": ("GET", "/.well-known/jwks.json"),
-    "userinfo": ("GET", "/oauth/userinfo"),
-}
-
-
 def first_read(emulator, endpoint: str) -> bytes:
     """What one recv() gets of the endpoint's answer, shortly after asking."""
-    method, path = PATHS[endpoint]
+    method, path = ENDPOINTS[endpoint]
     url = urlsplit(emulator.issuer + path)
     request = f"{method} {url.path} HTTP/1.1\r\nHost: {url.netloc}\r\nContent-Length: 0\r\n\r\n"
     with socket.create_connection((url.hostname, url.port), timeout=5) as sock:
@@ -191,7 +158,7 @@ def first_read(emulator, endpoint: str) -> bytes:
         return sock.recv(65536)
 
 
-@pytest.mark.parametrize("endpoint", PATHS)
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
 def test_trickle_sends_the_head_then_the_body_slowly(emulator, endpoint):
     emulator.set_faults(f"{endpoint}.trickle", hang_seconds=1)
     head, _, body = first_read(emulator, endpoint).partition(b"\r\n\r\n")
@@ -199,7 +166,7 @@ def test_trickle_sends_the_head_then_the_body_slowly(emulator, endpoint):
     assert len(body) <= 1  # a byte a second
 
 
-@pytest.mark.parametrize("endpoint", PATHS)
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
 def test_trickle_head_trickles_from_the_first_byte(emulator, endpoint):
     emulator.set_faults(f"{endpoint}.trickle_head", hang_seconds=1)
     assert len(first_read(emulator, endpoint)) <= 1

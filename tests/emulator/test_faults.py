@@ -9,42 +9,36 @@ import time
 
 import pytest
 import requests
-from emuhelp import CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, authorize
+from emuhelp import (
+    CLIENT_ID,
+    ENDPOINTS,
+    authorize,
+    jwt_part,
+    login_tokens,
+    sdk_client,
+    token_form,
+)
 from jwcrypto import jwk
-from sgid_client import SgidClient
 
 
-def _part(token: str, index: int) -> dict:
-    part = token.split(".")[index]
-    return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
-
-
-def _fresh_sdk(emulator, client_key):
-    # A new client each time: the SDK caches the JWKS for the life of the object.
-    return SgidClient(
-        CLIENT_ID, CLIENT_SECRET, client_key[0], REDIRECT_URI, hostname=emulator.base_url
-    )
-
-
-def _raw_token(emulator, sdk, scope="openid myinfo.name"):
+def _sdk_refuses(emulator, client_key, fault, message=None, scope="openid myinfo.name"):
+    """A fresh SDK client (it caches the JWKS for its life) logs in; the fault, switched on
+    just before the step it breaks (the userinfo call for userinfo faults, the callback for
+    the others), makes that step raise."""
+    sdk = sdk_client(emulator, client_key[0])
     code, verifier, nonce, _ = authorize(emulator, sdk, scope)
-    r = requests.post(
-        emulator.issuer + "/oauth/token",
-        timeout=10,
-        data={
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": REDIRECT_URI,
-            "client_id": CLIENT_ID,
-            "client_secret": CLIENT_SECRET,
-            "code_verifier": verifier,
-        },
-    )
-    assert r.status_code == 200
-    return r.json(), nonce
+    if fault.startswith("userinfo."):
+        sub, _, access_token = sdk.callback(code, verifier, nonce)
+        emulator.set_faults(fault)
+        with pytest.raises(Exception, match=message):
+            sdk.userinfo(sub, access_token)
+    else:
+        emulator.set_faults(fault)
+        with pytest.raises(Exception, match=message):
+            sdk.callback(code, verifier, nonce)
 
 
-ID_TOKEN_REFUSALS = {
+SDK_REFUSALS = {  # fault: what the official SDK says refusing it
     "id_token.bad_signature": "signature is invalid",
     "id_token.alg_none": "Unexpected signing algorithm",
     "id_token.hs256_public_key": "Unexpected signing algorithm",
@@ -56,33 +50,30 @@ ID_TOKEN_REFUSALS = {
     "id_token.missing_nonce": "'nonce' did not match",
     "id_token.expired": "ID token is expired",
     "id_token.missing_sub": "did not contain the required keys",
+    "userinfo.sub_mismatch": "did not match the sub",
+    "userinfo.wrong_key": "Decryption of block key failed",
+    "userinfo.tampered": "Decryption of data failed",
 }
 
 
-@pytest.mark.parametrize(
-    ("fault", "message"), ID_TOKEN_REFUSALS.items(), ids=list(ID_TOKEN_REFUSALS)
-)
-def test_sdk_refuses_id_token_fault(emulator, client_key, fault, message):
-    emulator.set_faults(fault)
-    sdk = _fresh_sdk(emulator, client_key)
-    code, verifier, nonce, _ = authorize(emulator, sdk)
-    with pytest.raises(Exception, match=message):
-        sdk.callback(code, verifier, nonce)
+@pytest.mark.parametrize(("fault", "message"), SDK_REFUSALS.items(), ids=list(SDK_REFUSALS))
+def test_sdk_refuses_fault(emulator, client_key, fault, message):
+    _sdk_refuses(emulator, client_key, fault, message, "openid myinfo.name myinfo.email")
 
 
 def test_id_token_faults_are_what_they_say(emulator, client_key):
-    sdk = _fresh_sdk(emulator, client_key)
+    sdk = sdk_client(emulator, client_key[0])
     jwks = requests.get(emulator.issuer + "/.well-known/jwks.json", timeout=10).json()
     kids = {k["kid"] for k in jwks["keys"]}
     now = time.time()
 
     emulator.set_faults("id_token.alg_none")
-    token = _raw_token(emulator, sdk)[0]["id_token"]
-    assert _part(token, 0)["alg"] == "none" and token.endswith(".")
+    token = login_tokens(emulator, sdk)[0]["id_token"]
+    assert jwt_part(token, 0)["alg"] == "none" and token.endswith(".")
 
     emulator.set_faults("id_token.hs256_public_key")
-    token = _raw_token(emulator, sdk)[0]["id_token"]
-    header = _part(token, 0)
+    token = login_tokens(emulator, sdk)[0]["id_token"]
+    header = jwt_part(token, 0)
     assert header["alg"] == "HS256"
     # The classic key-confusion forgery: HMAC keyed with the published RSA key's PEM.
     pem = jwk.JWK(**next(k for k in jwks["keys"] if k["kid"] == header["kid"])).export_to_pem()
@@ -91,71 +82,36 @@ def test_id_token_faults_are_what_they_say(emulator, client_key):
     assert base64.urlsafe_b64encode(expected).rstrip(b"=").decode() == signature
 
     emulator.set_faults("id_token.unknown_kid")
-    assert _part(_raw_token(emulator, sdk)[0]["id_token"], 0)["kid"] not in kids
+    assert jwt_part(login_tokens(emulator, sdk)[0]["id_token"], 0)["kid"] not in kids
 
     emulator.set_faults("id_token.missing_nonce")
-    assert "nonce" not in _part(_raw_token(emulator, sdk)[0]["id_token"], 1)
+    assert "nonce" not in jwt_part(login_tokens(emulator, sdk)[0]["id_token"], 1)
 
     emulator.set_faults("id_token.expired")
-    claims = _part(_raw_token(emulator, sdk)[0]["id_token"], 1)
+    claims = jwt_part(login_tokens(emulator, sdk)[0]["id_token"], 1)
     assert claims["exp"] < now - 60
 
     emulator.set_faults("id_token.wrong_iss", "id_token.wrong_aud")
-    claims = _part(_raw_token(emulator, sdk)[0]["id_token"], 1)
+    claims = jwt_part(login_tokens(emulator, sdk)[0]["id_token"], 1)
     assert claims["iss"] != emulator.issuer and claims["aud"] != CLIENT_ID
 
 
 def test_future_iat_is_not_caught_by_the_sdk(emulator, client_key):
     """The SDK never looks at iat: the fault reaches the app, which must check it itself."""
     emulator.set_faults("id_token.future_iat")
-    sdk = _fresh_sdk(emulator, client_key)
+    sdk = sdk_client(emulator, client_key[0])
     code, verifier, nonce, _ = authorize(emulator, sdk)
     _, id_token, _ = sdk.callback(code, verifier, nonce)
-    claims = _part(id_token, 1)
+    claims = jwt_part(id_token, 1)
     assert claims["iat"] >= time.time() + 3500
     assert claims["exp"] - claims["iat"] == 300
-
-
-USERINFO_REFUSALS = {
-    "userinfo.sub_mismatch": "did not match the sub",
-    "userinfo.wrong_key": "Decryption of block key failed",
-    "userinfo.tampered": "Decryption of data failed",
-}
-
-
-@pytest.mark.parametrize(
-    ("fault", "message"), USERINFO_REFUSALS.items(), ids=list(USERINFO_REFUSALS)
-)
-def test_sdk_refuses_userinfo_fault(emulator, client_key, fault, message):
-    sdk = _fresh_sdk(emulator, client_key)
-    code, verifier, nonce, _ = authorize(emulator, sdk, "openid myinfo.name myinfo.email")
-    sub, _, access_token = sdk.callback(code, verifier, nonce)
-    emulator.set_faults(fault)
-    with pytest.raises(Exception, match=message):
-        sdk.userinfo(sub, access_token)
 
 
 @pytest.mark.parametrize("mode", ["500", "html", "invalid_json"])
 @pytest.mark.parametrize("endpoint", ["token", "jwks", "userinfo"])
 def test_sdk_refuses_broken_endpoint(emulator, client_key, endpoint, mode):
-    sdk = _fresh_sdk(emulator, client_key)
-    code, verifier, nonce, _ = authorize(emulator, sdk)
-    fault = f"{endpoint}.{mode}"
-    if endpoint == "userinfo":
-        sub, _, access_token = sdk.callback(code, verifier, nonce)
-        emulator.set_faults(fault)
-        with pytest.raises(Exception):  # noqa: B017 (the SDK raises bare or JSON errors)
-            sdk.userinfo(sub, access_token)
-    else:
-        emulator.set_faults(fault)
-        with pytest.raises(Exception):  # noqa: B017
-            sdk.callback(code, verifier, nonce)
-    path = {
-        "token": "/oauth/token",
-        "jwks": "/.well-known/jwks.json",
-        "userinfo": "/oauth/userinfo",
-    }[endpoint]
-    method = "POST" if endpoint == "token" else "GET"
+    _sdk_refuses(emulator, client_key, f"{endpoint}.{mode}")  # bare or JSON errors: any message
+    method, path = ENDPOINTS[endpoint]
     r = requests.request(method, emulator.issuer + path, timeout=10)
     if mode == "500":
         assert r.status_code == 500
@@ -170,32 +126,15 @@ def test_sdk_refuses_broken_endpoint(emulator, client_key, endpoint, mode):
 @pytest.mark.parametrize("endpoint", ["token", "jwks", "userinfo"])
 def test_hang_stalls_one_endpoint_not_the_server(emulator, client_key, endpoint):
     hang = 1.0
-    sdk = _fresh_sdk(emulator, client_key)
-    body, _ = _raw_token(emulator, sdk)
+    sdk = sdk_client(emulator, client_key[0])
+    body, _ = login_tokens(emulator, sdk)
     code, verifier, _, _ = authorize(emulator, sdk)
-    requests_by_endpoint = {
-        "token": (
-            "POST",
-            "/oauth/token",
-            {
-                "data": {
-                    "grant_type": "authorization_code",
-                    "code": code,
-                    "redirect_uri": REDIRECT_URI,
-                    "client_id": CLIENT_ID,
-                    "client_secret": CLIENT_SECRET,
-                    "code_verifier": verifier,
-                }
-            },
-        ),
-        "jwks": ("GET", "/.well-known/jwks.json", {}),
-        "userinfo": (
-            "GET",
-            "/oauth/userinfo",
-            {"headers": {"Authorization": "Bearer " + body["access_token"]}},
-        ),
-    }
-    method, path, kwargs = requests_by_endpoint[endpoint]
+    method, path = ENDPOINTS[endpoint]
+    kwargs = {
+        "token": {"data": token_form(code, verifier)},
+        "jwks": {},
+        "userinfo": {"headers": {"Authorization": "Bearer " + body["access_token"]}},
+    }[endpoint]
     emulator.set_faults(f"{endpoint}.hang", hang_seconds=hang)
     result = {}
 
@@ -220,38 +159,39 @@ def test_hang_stalls_one_endpoint_not_the_server(emulator, client_key, endpoint)
 
 
 def test_more_id_token_faults_are_what_they_say(emulator, client_key):
-    sdk = _fresh_sdk(emulator, client_key)
+    sdk = sdk_client(emulator, client_key[0])
     jwks = requests.get(emulator.issuer + "/.well-known/jwks.json", timeout=10).json()
     published = {json.dumps(k, sort_keys=True) for k in jwks["keys"]}
 
     emulator.set_faults("id_token.missing_iat", "id_token.missing_exp")
-    claims = _part(_raw_token(emulator, sdk)[0]["id_token"], 1)
+    claims = jwt_part(login_tokens(emulator, sdk)[0]["id_token"], 1)
     assert "iat" not in claims and "exp" not in claims
 
     emulator.set_faults("id_token.extra_aud")
-    assert _part(_raw_token(emulator, sdk)[0]["id_token"], 1)["aud"] == [CLIENT_ID, "someone-else"]
+    claims = jwt_part(login_tokens(emulator, sdk)[0]["id_token"], 1)
+    assert claims["aud"] == [CLIENT_ID, "someone-else"]
 
     emulator.set_faults("id_token.embedded_jwk")
-    header = _part(_raw_token(emulator, sdk)[0]["id_token"], 0)
+    header = jwt_part(login_tokens(emulator, sdk)[0]["id_token"], 0)
     assert header["kid"] in {k["kid"] for k in jwks["keys"]}  # claims to be the real key ...
     offered = {**header["jwk"], "kid": header["kid"]}
     assert json.dumps(offered, sort_keys=True) not in published  # ... but carries another
 
     emulator.set_faults("id_token.no_kid", "jwks.no_kid")
-    assert "kid" not in _part(_raw_token(emulator, sdk)[0]["id_token"], 0)
+    assert "kid" not in jwt_part(login_tokens(emulator, sdk)[0]["id_token"], 0)
     bare = requests.get(emulator.issuer + "/.well-known/jwks.json", timeout=10).json()
     assert bare["keys"] and all("kid" not in k for k in bare["keys"])
 
 
 def test_token_without_id_token(emulator, client_key):
     emulator.set_faults("token.no_id_token")
-    body, _ = _raw_token(emulator, _fresh_sdk(emulator, client_key))
+    body, _ = login_tokens(emulator, sdk_client(emulator, client_key[0]))
     assert "id_token" not in body and body["access_token"]
 
 
 def test_plain_userinfo_is_a_downgrade(emulator, client_key):
-    sdk = _fresh_sdk(emulator, client_key)
-    body, _ = _raw_token(emulator, sdk, "openid myinfo.name")
+    sdk = sdk_client(emulator, client_key[0])
+    body, _ = login_tokens(emulator, sdk, "openid myinfo.name")
     emulator.set_faults("userinfo.plain")
     r = requests.get(
         emulator.issuer + "/oauth/userinfo",
@@ -264,12 +204,7 @@ def test_plain_userinfo_is_a_downgrade(emulator, client_key):
 
 @pytest.mark.parametrize("endpoint", ["token", "jwks", "userinfo"])
 def test_more_endpoint_modes_are_what_they_say(emulator, endpoint):
-    path = {
-        "token": "/oauth/token",
-        "jwks": "/.well-known/jwks.json",
-        "userinfo": "/oauth/userinfo",
-    }[endpoint]
-    method = "POST" if endpoint == "token" else "GET"
+    method, path = ENDPOINTS[endpoint]
 
     def call(mode):
         emulator.set_faults(f"{endpoint}.{mode}")

@@ -6,12 +6,16 @@ import time
 
 import pytest
 import requests
-from emuhelp import CLIENT_ID, OTHER_CLIENT_ID, OTHER_REDIRECT, OTHER_SECRET, authorize
+from emuhelp import (
+    CLIENT_ID,
+    OTHER_CLIENT_ID,
+    OTHER_REDIRECT,
+    OTHER_SECRET,
+    authorize,
+    exchange_code,
+    jwt_part,
+)
 from jwcrypto import jwe, jwk
-
-
-def _b64json(part: str) -> dict:
-    return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
 
 
 def _utf8_decrypt(private_pem: str, body: dict) -> dict:
@@ -57,26 +61,14 @@ def test_every_persona_every_scope(emulator, sdk, personas, scopes, client_key):
 
 def test_token_and_jwe_formats(emulator, sdk, client_key):
     code, verifier, nonce, _ = authorize(emulator, sdk, "openid myinfo.name myinfo.email")
-    r = requests.post(
-        emulator.issuer + "/oauth/token",
-        timeout=10,
-        data={
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": sdk.redirect_uri,
-            "client_id": CLIENT_ID,
-            "client_secret": sdk.client_secret,
-            "code_verifier": verifier,
-        },
-    )
+    r = exchange_code(emulator, code, verifier)
     assert r.status_code == 200
     assert r.headers["Cache-Control"] == "no-store"
     body = r.json()
     assert body["token_type"] == "Bearer"  # noqa: S105
     assert body["expires_in"] == 300
     assert body["scope"] == "openid myinfo.name myinfo.email"
-    header_b64, payload_b64, _ = body["id_token"].split(".")
-    header, claims = _b64json(header_b64), _b64json(payload_b64)
+    header, claims = jwt_part(body["id_token"], 0), jwt_part(body["id_token"], 1)
     jwks = requests.get(emulator.issuer + "/.well-known/jwks.json", timeout=10).json()
     assert header["alg"] == "RS256"
     assert header["kid"] in [k["kid"] for k in jwks["keys"]]
@@ -96,8 +88,8 @@ def test_token_and_jwe_formats(emulator, sdk, client_key):
         headers={"Authorization": f"Bearer {body['access_token']}"},
     ).json()
     assert set(info) == {"sub", "key", "data"}
-    assert _b64json(info["key"].split(".")[0]) == {"alg": "RSA-OAEP-256", "enc": "A256GCM"}
-    data_header = _b64json(info["data"]["myinfo.email"].split(".")[0])
+    assert jwt_part(info["key"], 0) == {"alg": "RSA-OAEP-256", "enc": "A256GCM"}
+    data_header = jwt_part(info["data"]["myinfo.email"], 0)
     assert (data_header["alg"], data_header["enc"]) == ("A128GCMKW", "A128GCM")
     key = jwk.JWK.from_pem(client_key[0].encode())
     outer = jwe.JWE()
@@ -128,7 +120,7 @@ def test_openid_only_has_no_key_or_data(emulator, sdk):
 def test_no_nonce_means_no_nonce_claim(emulator, sdk):
     code, verifier, _, _ = authorize(emulator, sdk, "openid", nonce=None)
     _, id_token, _ = sdk.callback(code, verifier, None)
-    assert "nonce" not in _b64json(id_token.split(".")[1])
+    assert "nonce" not in jwt_part(id_token, 1)
 
 
 def test_pairwise_sub_stable_per_client_and_different_across_clients(emulator, sdk, client_key):

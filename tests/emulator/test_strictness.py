@@ -7,10 +7,12 @@ import pytest
 import requests
 from emuhelp import (
     CLIENT_ID,
-    CLIENT_SECRET,
     NARROW_CLIENT_ID,
     REDIRECT_URI,
+    SECOND_REDIRECT_URI,
     authorize,
+    exchange_code,
+    sdk_client,
     start_emulator,
 )
 from sgid_client import generate_pkce_pair
@@ -49,19 +51,6 @@ def _redirect_error(r):
 
 def _token(emu, **form):
     return requests.post(emu.issuer + "/oauth/token", data=form, timeout=10)
-
-
-def _exchange(emu, code, verifier, /, **overrides):
-    form = {
-        "grant_type": "authorization_code",
-        "code": code,
-        "redirect_uri": REDIRECT_URI,
-        "client_id": CLIENT_ID,
-        "client_secret": CLIENT_SECRET,
-        "code_verifier": verifier,
-    }
-    form.update(overrides)
-    return _token(emu, **{k: v for k, v in form.items() if v is not None})
 
 
 @pytest.mark.parametrize(
@@ -135,23 +124,23 @@ def test_bad_client_or_redirect_shows_page_never_redirects(emulator, overrides):
 def test_wrong_verifier_then_code_is_burnt(emulator, sdk):
     code, verifier, _, _ = authorize(emulator, sdk)
     other_verifier = generate_pkce_pair()[0]
-    r = _exchange(emulator, code, other_verifier)
+    r = exchange_code(emulator, code, other_verifier)
     assert r.status_code == 400 and r.json()["error"] == "invalid_grant"
-    r = _exchange(emulator, code, verifier)
+    r = exchange_code(emulator, code, verifier)
     assert r.status_code == 400 and r.json()["error"] == "invalid_grant"
 
 
 def test_malformed_verifier(emulator, sdk):
     code, _, _, _ = authorize(emulator, sdk)
-    r = _exchange(emulator, code, "too-short")
+    r = exchange_code(emulator, code, "too-short")
     assert r.status_code == 400 and r.json()["error"] == "invalid_grant"
 
 
 def test_reused_code_revokes_its_token(emulator, sdk):
     code, verifier, _, _ = authorize(emulator, sdk)
-    first = _exchange(emulator, code, verifier)
+    first = exchange_code(emulator, code, verifier)
     assert first.status_code == 200
-    again = _exchange(emulator, code, verifier)
+    again = exchange_code(emulator, code, verifier)
     assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
     r = requests.get(
         emulator.issuer + "/oauth/userinfo",
@@ -163,13 +152,13 @@ def test_reused_code_revokes_its_token(emulator, sdk):
 
 def test_wrong_redirect_uri_at_token(emulator, sdk):
     code, verifier, _, _ = authorize(emulator, sdk)
-    r = _exchange(emulator, code, verifier, redirect_uri="http://localhost:8765/other")
+    r = exchange_code(emulator, code, verifier, redirect_uri=SECOND_REDIRECT_URI)
     assert r.status_code == 400 and r.json()["error"] == "invalid_grant"
 
 
 def test_code_bound_to_client(emulator, sdk):
     code, verifier, _, _ = authorize(emulator, sdk)
-    r = _exchange(
+    r = exchange_code(
         emulator, code, verifier, client_id=NARROW_CLIENT_ID, client_secret="narrow-secret"
     )  # noqa: S106
     assert r.status_code == 400 and r.json()["error"] == "invalid_grant"
@@ -198,7 +187,7 @@ def test_code_bound_to_client(emulator, sdk):
 )
 def test_token_errors(emulator, sdk, overrides, status, error):
     code, verifier, _, _ = authorize(emulator, sdk)
-    r = _exchange(emulator, code, verifier, **overrides)
+    r = exchange_code(emulator, code, verifier, **overrides)
     assert r.status_code == status, r.text
     assert r.json()["error"] == error
     assert r.json()["error_description"]
@@ -246,16 +235,12 @@ def short_lived(emulator_src, emulator_args):
 
 
 def test_expired_code_and_token(short_lived, client_key):
-    from sgid_client import SgidClient
-
-    sdk = SgidClient(
-        CLIENT_ID, CLIENT_SECRET, client_key[0], REDIRECT_URI, hostname=short_lived.base_url
-    )
+    sdk = sdk_client(short_lived, client_key[0])
     stale, stale_verifier, _, _ = authorize(short_lived, sdk)
     fresh, fresh_verifier, _, _ = authorize(short_lived, sdk)
-    token = _exchange(short_lived, fresh, fresh_verifier).json()["access_token"]
+    token = exchange_code(short_lived, fresh, fresh_verifier).json()["access_token"]
     time.sleep(1.2)
-    r = _exchange(short_lived, stale, stale_verifier)
+    r = exchange_code(short_lived, stale, stale_verifier)
     assert r.status_code == 400 and r.json()["error"] == "invalid_grant"
     r = requests.get(
         short_lived.issuer + "/oauth/userinfo",
