@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from {{ cookiecutter.package_name }}.stores.cookie import MAX_SESSION_BYTES, SPARE_BYTES, SessionSealer
 from {{ cookiecutter.package_name }}.security.sealed_cookies import MAX_COOKIE_BYTES, CookieTooLarge, Sealer
+from {{ cookiecutter.package_name }}.stores.cookie import MAX_SESSION_BYTES, SPARE_BYTES, SessionSealer
 
 SECRET = "s" * 48
 

@@ -6,7 +6,6 @@ before Django starts.
 
 import logging
 import os
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..config import load_settings
