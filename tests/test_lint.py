@@ -16,7 +16,7 @@ SUBSTITUTIONS = {
     "{{ cookiecutter.package_name }}": "sgid_app",
     "{{cookiecutter.package_name}}": "sgid_app",
     "{{ cookiecutter.project_name | tojson }}": '"A project"',
-    '{{ cookiecutter.scopes.split() | join(" ") | tojson }}': '"openid myinfo.name"',
+    '{{ cookiecutter.scopes.split() | join("\\n") }}': "openid\nmyinfo.name",
     "{{ cookiecutter.session_store | tojson }}": '"database"',
 }
 

@@ -20,8 +20,13 @@ from .sgid.catalog import SCOPES
 from .stores import session_store
 
 APP_NAME = {{ cookiecutter.project_name | tojson }}
-# The scopes answered when the project was generated.
-DEFAULT_SCOPES = {{ cookiecutter.scopes.split() | join(" ") | tojson }}
+# The scopes answered when the project was generated, one a line (a long list stays within the
+# line length).
+DEFAULT_SCOPES = " ".join(
+    """
+{{ cookiecutter.scopes.split() | join("\n") }}
+""".splitlines()
+).strip()
 DEFAULT_SGID_HOSTNAME = "https://api.id.gov.sg"
 SESSION_STORE = {{ cookiecutter.session_store | tojson }}
 MIN_SECRET_KEY_LENGTH = 32
