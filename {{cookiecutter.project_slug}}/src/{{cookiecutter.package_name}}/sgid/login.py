@@ -8,6 +8,7 @@ work; an attempt is used once and lives at most adapter.login_ttl seconds (10 mi
 LOGIN_TTL_SECONDS may lower it), as does the cookie.
 """
 
+import logging
 import time
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ MAX_PENDING = 5  # abandoned attempts kept per browser; the oldest is dropped fi
 MAX_PARAM_LENGTH = 2048  # callback parameters are short; anything longer is hostile
 USER_KEY = "user"
 TOUCH_EVERY = 60  # seconds between last-seen updates, to spare the session store writes
+
+log = logging.getLogger(__name__)
 
 
 class CallbackError(Exception):
@@ -122,6 +125,26 @@ def sign_in(
     if not fits(session):
         session.clear()
         raise CallbackError("too_large", "the session would not fit in the session cookie")
+
+
+def finish(
+    pending: MutableMapping,
+    adapter: SgidAdapter,
+    params: list[tuple[str, str]],
+    session: MutableMapping,
+    fits: Callable[[MutableMapping], bool] = lambda session: True,
+) -> str:
+    """The whole callback, the same for every framework: check it, finish the login with sgID
+    and sign the person in; return where to go next. CallbackError says which page to show;
+    the caller then rotates the session id (on success) and writes the login cookie back."""
+    try:
+        identity, return_to = complete(pending, adapter, parse_callback(params))
+        sign_in(session, identity, fits=fits)
+    except CallbackError as exc:
+        log.warning("login failed: %s (%s)", exc.kind, exc.reason)
+        raise
+    log.info("login ok")
+    return return_to
 
 
 def current_user(session: MutableMapping, idle_seconds: int, max_seconds: int) -> dict | None:

@@ -1,6 +1,5 @@
 """Login, callback and logout: the Django side of sgid/login.py."""
 
-import logging
 from functools import cache
 
 from django.conf import settings
@@ -12,8 +11,6 @@ from ..sgid import login
 from ..sgid.adapter import SgidAdapter
 from .error_handlers import callback_error_page
 from .sessions import session_fits
-
-log = logging.getLogger(__name__)
 
 
 @cache
@@ -48,14 +45,11 @@ def callback(request):
     try:
         # Every value of every name, so parse_callback can refuse repeated parameters.
         params = [(name, value) for name, values in request.GET.lists() for value in values]
-        identity, return_to = login.complete(pending, sgid(), login.parse_callback(params))
-        login.sign_in(request.session, identity, fits=session_fits)
+        return_to = login.finish(pending, sgid(), params, request.session, session_fits)
     except login.CallbackError as exc:
-        log.warning("login failed: %s (%s)", exc.kind, exc.reason)
         response = callback_error_page(request, exc.kind)
     else:
         request.session.cycle_key()  # a new id: an id seen before login is worth nothing
-        log.info("login ok")
         response = see_other(return_to)
     if login_cookie().name in request.COOKIES:
         login_cookie().write(response, pending)  # the attempt is used up, whatever the outcome

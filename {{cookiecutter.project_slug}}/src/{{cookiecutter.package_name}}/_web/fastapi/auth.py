@@ -5,8 +5,6 @@ a slow sgID then holds a thread, never the event loop serving everyone else. The
 own timeouts bound each call.
 """
 
-import logging
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
@@ -18,7 +16,6 @@ from .security import check_csrf
 from .sessions import Session, rotate_session_id, session_fits
 
 router = APIRouter(include_in_schema=False)
-log = logging.getLogger(__name__)
 
 
 @router.get("/login")
@@ -39,17 +36,20 @@ async def callback(request: Request, session: Session):
     pending = cookie.read(request.cookies)
     try:
         # Every (name, value) pair as sent, so a repeated parameter is seen and refused.
-        params = login.parse_callback(request.query_params.multi_items())
-        identity, return_to = await run_in_threadpool(
-            login.complete, pending, request.app.state.sgid, params
+        params = request.query_params.multi_items()
+        # In the thread pool: the sgID calls block, and must not hold the event loop.
+        return_to = await run_in_threadpool(
+            login.finish,
+            pending,
+            request.app.state.sgid,
+            params,
+            session,
+            lambda session: session_fits(request, session),
         )
-        login.sign_in(session, identity, fits=lambda session: session_fits(request, session))
     except login.CallbackError as exc:
-        log.warning("login failed: %s (%s)", exc.kind, exc.reason)
         response = error_handlers.callback_error_page(request, exc.kind)
     else:
         await rotate_session_id(request)
-        log.info("login ok")
         response = RedirectResponse(return_to, status_code=303)
     if cookie.name in request.cookies:
         cookie.write(response, pending)  # the attempt is used up, whatever the outcome

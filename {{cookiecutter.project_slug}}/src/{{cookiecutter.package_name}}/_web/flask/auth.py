@@ -1,7 +1,5 @@
 """Login, callback and logout: the framework side of sgid/login.py."""
 
-import logging
-
 from flask import Blueprint, current_app, make_response, redirect, render_template, request, session
 
 from ..sgid import login
@@ -9,7 +7,6 @@ from . import error_handlers
 from .sessions import rotate_session_id, session_fits
 
 bp = Blueprint("auth", __name__)
-log = logging.getLogger(__name__)
 
 
 @bp.get("/login")
@@ -27,15 +24,14 @@ def callback():
     cookie = current_app.extensions["sgid_login_cookie"]
     pending = cookie.read(request.cookies)
     try:
-        params = login.parse_callback(list(request.args.items(multi=True)))
-        identity, return_to = login.complete(pending, current_app.extensions["sgid"], params)
-        login.sign_in(session, identity, fits=session_fits)
+        params = list(request.args.items(multi=True))
+        return_to = login.finish(
+            pending, current_app.extensions["sgid"], params, session, session_fits
+        )
     except login.CallbackError as exc:
-        log.warning("login failed: %s (%s)", exc.kind, exc.reason)
         response = make_response(error_handlers.callback_error_page(exc.kind))
     else:
         rotate_session_id(session)
-        log.info("login ok")
         response = redirect(return_to, code=303)
     if cookie.name in request.cookies:
         cookie.write(response, pending)  # the attempt is used up, whatever the outcome
