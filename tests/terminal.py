@@ -2,16 +2,15 @@
 shell's environment, commands run as typed, and servers in a process group of their own.
 """
 
+import importlib.util
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import pytest
 import requests
 
 START_SECONDS = 60
@@ -29,17 +28,20 @@ SHELL_ENV["PATH"] = os.pathsep.join(
 )
 
 
-def missing(message: str) -> None:
-    """Skip locally when something the test needs is missing; under CI, fail."""
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(message)
-    pytest.skip(message)
+def _generated_test_support():
+    """The generated project's tests/support/servers.py, loaded from the template as it stands
+    (its one substitution, the package name, sits in a string): one copy of free_port and of
+    missing (skip locally, fail under CI) for the template's tests and the project's."""
+    path = Path(__file__).parent.parent / "{{cookiecutter.project_slug}}/tests/support/servers.py"
+    spec = importlib.util.spec_from_file_location("generated_test_servers", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+_servers = _generated_test_support()
+missing = _servers.missing
+free_port = _servers.free_port
 
 
 def shell(command: str, cwd: Path, env: dict | None = None, timeout: float = 300) -> str:
