@@ -104,37 +104,11 @@ def app_url(request, workdir, app_env, app_port, instances) -> str:
     stop(process, *instances.processes.values())
 
 
-# The other instances of the app, each the base URL of one; their settings are in INSTANCES.
-
-
-@pytest.fixture(scope="session")
-def short_ttl_url(instances) -> str:
-    return instances.url("short_ttl_url")
-
-
-@pytest.fixture(scope="session")
-def short_lived_url(instances) -> str:
-    return instances.url("short_lived_url")
-
-
-@pytest.fixture(scope="session")
-def short_absolute_url(instances) -> str:
-    return instances.url("short_absolute_url")
-
-
-@pytest.fixture(scope="session")
-def sgid_down_url(instances) -> str:
-    return instances.url("sgid_down_url")
-
-
-@pytest.fixture(scope="session")
-def production_url(instances) -> str:
-    return instances.url("production_url")
-
-
-@pytest.fixture(scope="session")
-def proxied_url(instances) -> str:
-    return instances.url("proxied_url")
+@pytest.fixture
+def instance_url(request, instances) -> str:
+    """The base URL of one of the other instances of the app (INSTANCES), which the test names:
+    @pytest.mark.parametrize("instance_url", ["production"], indirect=True)."""
+    return instances.url(request.param)
 
 
 @pytest.fixture

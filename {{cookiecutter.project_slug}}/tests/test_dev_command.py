@@ -5,7 +5,6 @@ persona picker and consent page; a busy port stops it with one line saying how t
 import secrets
 import signal
 import socket
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -14,7 +13,15 @@ import pytest
 import requests
 
 from tests.support.http_client import Flow
-from tests.support.servers import PACKAGE, app_environment, free_port, spawn, stop, wait_for_http
+from tests.support.servers import (
+    PACKAGE,
+    app_environment,
+    free_port,
+    refused_to_start,
+    spawn,
+    stop,
+    wait_for_http,
+)
 
 # Whole server stacks, started and stopped for these tests; the quick check leaves them out.
 pytestmark = pytest.mark.waits
@@ -102,18 +109,9 @@ def test_a_busy_port_stops_the_command_with_one_line(tmp_path, dev_env, flag, wh
         holder.listen()
         busy = holder.getsockname()[1]
         ports = {"--port": str(free_port()), "--emulator-port": str(free_port()), flag: str(busy)}
-        done = subprocess.run(
-            [*DEV, *(part for item in ports.items() for part in item)],
-            cwd=tmp_path,
-            env=dev_env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-    assert done.returncode == 2
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1, done.stderr
+        command = [*DEV, *(part for item in ports.items() for part in item)]
+        lines, output = refused_to_start(command, dev_env, tmp_path, timeout=60)
+    assert len(lines) == 1, output
     assert f"port {busy}" in lines[0] and what in lines[0] and f"dev {flag} " in lines[0]
 
 

@@ -3,7 +3,6 @@ one line naming the variable, without the password in it, and together with any 
 with the settings."""
 
 import secrets
-import subprocess
 import sys
 import time
 
@@ -12,7 +11,7 @@ import pytest
 from {{ cookiecutter.package_name }}.stores.session_store import VARIABLE as NAME
 
 from tests.support.instances import PRODUCTION
-from tests.support.servers import PACKAGE, free_port
+from tests.support.servers import PACKAGE, free_port, refused_to_start
 
 # Waits for the production gate's connection timeout; the quick check leaves it out.
 pytestmark = pytest.mark.waits
@@ -47,21 +46,11 @@ def serve(key_files, tmp_path, **changes: str) -> tuple[list[str], str]:
         **changes,
     }
     started = time.monotonic()
-    result = subprocess.run(
-        [sys.executable, "-m", f"{PACKAGE}.serve"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
-    assert result.returncode == 2
+    lines, output = refused_to_start([sys.executable, "-m", f"{PACKAGE}.serve"], env, tmp_path)
     assert time.monotonic() - started < 10
-    lines = result.stderr.strip().splitlines()
     assert lines and lines[-1].startswith(f"configuration error: {NAME}: "), lines
     assert address in lines[-1]
-    return lines, result.stderr + result.stdout
+    return lines, output
 
 
 def test_serve_stops_when_the_session_store_does_not_answer(key_files, tmp_path):

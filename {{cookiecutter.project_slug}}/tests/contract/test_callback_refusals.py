@@ -57,9 +57,10 @@ def test_state_mismatched(flow, visitor, emulator):
 
 
 @pytest.mark.waits
-def test_state_expired(short_ttl_url, visitor, emulator):
+@pytest.mark.parametrize("instance_url", ["short_ttl"], indirect=True)
+def test_state_expired(instance_url, visitor, emulator):
     """A login finished after the login TTL is refused (TTL of 1 s in this app instance)."""
-    flow = Flow(short_ttl_url)
+    flow = Flow(instance_url)
     callback = flow.authorize(visitor, flow.start(visitor))
     time.sleep(int(SHORT_TTL["LOGIN_TTL_SECONDS"]) + 0.1)
     assert_refused(visitor.get(callback, allow_redirects=False), 400)
@@ -203,28 +204,33 @@ def test_other_sgid_errors_show_an_escaped_page(flow, visitor, emulator, error):
     assert not flow.is_logged_in(visitor)
 
 
+def refused_login(flow, visitor, emulator, fault: str, status: int) -> dict[str, int]:
+    """A login while sgID gives `fault`: refused with `status`, nobody logged in.
+
+    Returns how many requests each of sgID's endpoints has had.
+    """
+    emulator.faults(fault)
+    assert_refused(flow.log_in(visitor), status)
+    assert not flow.is_logged_in(visitor)
+    return emulator.counts()
+
+
 @pytest.mark.parametrize("fault", ID_TOKEN_FAULTS + USERINFO_FAULTS)
 def test_bad_tokens_and_userinfo_are_refused(flow, visitor, emulator, fault):
-    emulator.faults(fault)
-    assert_refused(flow.log_in(visitor), 502)
-    assert not flow.is_logged_in(visitor)
+    refused_login(flow, visitor, emulator, fault, 502)
 
 
 @pytest.mark.parametrize("fault", TOKEN_REFUSALS)
 def test_bad_token_answers_are_refused(flow, visitor, emulator, fault):
-    emulator.faults(fault)
-    assert_refused(flow.log_in(visitor), 502)
-    assert not flow.is_logged_in(visitor)
-    assert emulator.counts()["token"] == 1  # never retried with the same code
-    assert emulator.counts()["userinfo"] == 0
+    counts = refused_login(flow, visitor, emulator, fault, 502)
+    assert counts["token"] == 1  # never retried with the same code
+    assert counts["userinfo"] == 0
 
 
 @pytest.mark.parametrize("fault", OUTAGES)
 def test_sgid_errors_give_a_service_unavailable_page(flow, visitor, emulator, fault):
-    emulator.faults(fault)
-    assert_refused(flow.log_in(visitor), 503)
-    assert not flow.is_logged_in(visitor)
-    assert emulator.counts()["token"] == 1  # never retried with the same code
+    counts = refused_login(flow, visitor, emulator, fault, 503)
+    assert counts["token"] == 1  # never retried with the same code
 
 
 @pytest.mark.waits

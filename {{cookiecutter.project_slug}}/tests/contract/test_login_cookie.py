@@ -126,8 +126,9 @@ def test_a_replay_with_the_cookie_from_before_the_callback_is_bounded(flow, visi
 
 
 @pytest.mark.waits
-def test_a_copy_of_the_login_cookie_expires_with_the_login_ttl(short_ttl_url, emulator):
-    flow = Flow(short_ttl_url)  # logins expire after 1 s
+@pytest.mark.parametrize("instance_url", ["short_ttl"], indirect=True)
+def test_a_copy_of_the_login_cookie_expires_with_the_login_ttl(instance_url, emulator):
+    flow = Flow(instance_url)  # logins expire after 1 s
     visitor = requests.Session()
     callback = flow.authorize(visitor, flow.start(visitor))
     time.sleep(float(SHORT_TTL["LOGIN_TTL_SECONDS"]) + 0.1)

@@ -10,6 +10,7 @@ import re
 import secrets
 import time
 
+import pytest
 import requests
 
 from tests.support.emulator import personas
@@ -65,8 +66,9 @@ def wait_for_line(log_of, url: str, path: str) -> list[str]:
     raise AssertionError(f"no log line for {path}")
 
 
-def test_production_logs_one_json_line_per_request_without_the_query(production_url, log_of):
-    url = production_url
+@pytest.mark.parametrize("instance_url", ["production"], indirect=True)
+def test_production_logs_one_json_line_per_request_without_the_query(instance_url, log_of):
+    url = instance_url
     path, marker = f"/log-check-{secrets.token_hex(4)}", secrets.token_hex(8)
     assert requests.get(f"{url}{path}?code={marker}", timeout=10).status_code == 404
     lines = [line for line in wait_for_line(log_of, url, path) if line.strip()]

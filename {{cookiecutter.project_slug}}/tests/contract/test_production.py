@@ -6,7 +6,6 @@ checked here (home, 404, the start of a login) must not need sgID, and nothing i
 start.
 """
 
-import subprocess
 import sys
 
 import pytest
@@ -14,7 +13,7 @@ import requests
 
 from {{ cookiecutter.package_name }}.config import SESSION_STORE
 
-from tests.support.servers import PACKAGE
+from tests.support.servers import PACKAGE, refused_to_start
 
 
 def assert_hsts(response: requests.Response) -> None:
@@ -24,18 +23,20 @@ def assert_hsts(response: requests.Response) -> None:
     assert "includeSubDomains" in directives
 
 
+@pytest.mark.parametrize("instance_url", ["production"], indirect=True)
 @pytest.mark.parametrize(
     ("path", "status"), [("/", 200), ("/no-such-page", 404), ("/logged-out", 200), ("/login", 302)]
 )
-def test_hsts_on_every_page(production_url, path, status):
-    response = requests.get(f"{production_url}{path}", allow_redirects=False, timeout=10)
+def test_hsts_on_every_page(instance_url, path, status):
+    response = requests.get(f"{instance_url}{path}", allow_redirects=False, timeout=10)
     assert response.status_code == status
     assert_hsts(response)
     assert response.headers["Cache-Control"] == "no-store"
 
 
-def test_session_cookie_is_secure_host_only(production_url):
-    response = requests.get(f"{production_url}/login", allow_redirects=False, timeout=10)
+@pytest.mark.parametrize("instance_url", ["production"], indirect=True)
+def test_session_cookie_is_secure_host_only(instance_url):
+    response = requests.get(f"{instance_url}/login", allow_redirects=False, timeout=10)
     assert response.status_code == 302
     assert response.headers["Location"].startswith("https://sgid.invalid/")
     cookie = response.headers["Set-Cookie"]
@@ -46,9 +47,10 @@ def test_session_cookie_is_secure_host_only(production_url):
     assert not any(a.startswith("domain=") for a in attributes)
 
 
-def test_anonymous_pages_set_no_cookie(production_url):
+@pytest.mark.parametrize("instance_url", ["production"], indirect=True)
+def test_anonymous_pages_set_no_cookie(instance_url):
     for path in ("/", "/no-such-page", "/logged-out"):
-        response = requests.get(f"{production_url}{path}", timeout=10)
+        response = requests.get(f"{instance_url}{path}", timeout=10)
         assert "Set-Cookie" not in response.headers, path
 
 
@@ -65,17 +67,7 @@ def test_serve_reports_every_configuration_problem_at_once(tmp_path):
         # cookie store reads neither.
         "REDIS_URL": "localhost:6379",
     }
-    result = subprocess.run(
-        [sys.executable, "-m", f"{PACKAGE}.serve"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
-    assert result.returncode == 2, result.stderr
-    lines = result.stderr.strip().splitlines()
+    lines, output = refused_to_start([sys.executable, "-m", f"{PACKAGE}.serve"], env, tmp_path)
     expected = [
         "SGID_PRIVATE_KEY or SGID_PRIVATE_KEY_FILE must hold the sgID client's RSA private key",
         *(["REDIS_URL: 'localhost:6379' is not a valid"] if SESSION_STORE == "redis" else []),
@@ -89,5 +81,5 @@ def test_serve_reports_every_configuration_problem_at_once(tmp_path):
         f"python -m {PACKAGE}.keys register --out ./sgid-keys "
         "--redirect-uri https://<your host>/callback"
     )
-    assert ".env" not in result.stderr  # production reads the environment; no .env is expected
-    assert "<package>" not in result.stderr and "Traceback" not in result.stderr
+    assert ".env" not in output  # production reads the environment; no .env is expected
+    assert "<package>" not in output and "Traceback" not in output

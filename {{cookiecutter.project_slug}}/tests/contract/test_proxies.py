@@ -1,10 +1,10 @@
 """Behind a TLS-terminating load balancer: X-Forwarded-* count only from trusted proxies.
 
-proxied_url trusts one proxy (TRUSTED_PROXIES=1), production_url none (the default). Each logs the
-scheme of every request, which is where the difference shows from outside: https when the proxy
-says so and is trusted, http otherwise. Whatever the headers claim, the app emits no URL with a
-forged host: redirects are relative, or go to sgID with the configured callback URL.
-"""
+The instance "proxied" trusts one proxy (TRUSTED_PROXIES=1), "production" none (the default).
+Each logs the scheme of every request, which is where the difference shows from outside: https
+when the proxy says so and is trusted, http otherwise. Whatever the headers claim, the app emits
+no URL with a forged host: redirects are relative, or go to sgID with the configured callback
+URL."""
 
 import json
 import secrets
@@ -29,27 +29,30 @@ def scheme_logged(log_of, url: str, path: str) -> str:
 
 
 @pytest.mark.parametrize(
-    ("instance", "expected"),
-    [("proxied_url", "https"), ("production_url", "http")],
+    ("instance_url", "expected"),
+    [("proxied", "https"), ("production", "http")],
+    indirect=["instance_url"],
     ids=["trusting one", "trusting none"],
 )
-def test_forwarded_proto_counts_only_from_a_trusted_proxy(request, log_of, instance, expected):
-    url = request.getfixturevalue(instance)
+def test_forwarded_proto_counts_only_from_a_trusted_proxy(log_of, instance_url, expected):
+    url = instance_url
     path = f"/proxy-check-{secrets.token_hex(4)}"
     headers = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
     assert requests.get(f"{url}{path}", headers=headers, timeout=10).status_code == 404
     assert scheme_logged(log_of, url, path) == expected
 
 
-def test_plain_http_stays_http_behind_a_trusted_proxy(proxied_url, log_of):
-    url = proxied_url
+@pytest.mark.parametrize("instance_url", ["proxied"], indirect=True)
+def test_plain_http_stays_http_behind_a_trusted_proxy(instance_url, log_of):
+    url = instance_url
     path = f"/proxy-check-{secrets.token_hex(4)}"
     requests.get(f"{url}{path}", headers={"X-Forwarded-Proto": "http"}, timeout=10)
     assert scheme_logged(log_of, url, path) == "http"
 
 
-def test_behind_the_proxy_pages_and_cookies_are_those_of_https(proxied_url):
-    url = proxied_url
+@pytest.mark.parametrize("instance_url", ["proxied"], indirect=True)
+def test_behind_the_proxy_pages_and_cookies_are_those_of_https(instance_url):
+    url = instance_url
     headers = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
     home = requests.get(f"{url}/", headers=headers, timeout=10)
     assert home.status_code == 200 and "Strict-Transport-Security" in home.headers
@@ -61,10 +64,10 @@ def test_behind_the_proxy_pages_and_cookies_are_those_of_https(proxied_url):
 
 
 @pytest.mark.parametrize(
-    "instance", ["production_url", "proxied_url"], ids=["trusting none", "trusting one"]
+    "instance_url", ["production", "proxied"], indirect=True, ids=["trusting none", "trusting one"]
 )
-def test_no_emitted_url_carries_a_forged_host(request, instance):
-    url = request.getfixturevalue(instance)
+def test_no_emitted_url_carries_a_forged_host(instance_url):
+    url = instance_url
     forged = {"X-Forwarded-Host": FORGED_HOST, "X-Forwarded-Proto": "https"}
     for path in [*PATHS, "/callback?error=access_denied&state=x"]:
         for method in ("GET", "POST"):

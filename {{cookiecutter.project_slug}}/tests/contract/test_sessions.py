@@ -78,8 +78,9 @@ def test_logged_in_session_ignores_a_hostile_id_next_to_it(flow, visitor):
 
 
 @pytest.mark.waits
-def test_idle_session_ends_on_the_server(short_lived_url, visitor):
-    flow = Flow(short_lived_url)  # idle limit 0.9 s
+@pytest.mark.parametrize("instance_url", ["short_lived"], indirect=True)
+def test_idle_session_ends_on_the_server(instance_url, visitor):
+    flow = Flow(instance_url)  # idle limit 0.9 s
     assert flow.log_in(visitor).status_code == 303
     copied = visitor.cookies.get(COOKIE)
     for _ in range(4):  # activity keeps the session alive past the idle limit
@@ -93,8 +94,9 @@ def test_idle_session_ends_on_the_server(short_lived_url, visitor):
 
 
 @pytest.mark.waits
-def test_absolute_session_limit_ends_even_an_active_session(short_absolute_url, visitor):
-    flow = Flow(short_absolute_url)  # 1.08 s
+@pytest.mark.parametrize("instance_url", ["short_absolute"], indirect=True)
+def test_absolute_session_limit_ends_even_an_active_session(instance_url, visitor):
+    flow = Flow(instance_url)  # 1.08 s
     assert flow.log_in(visitor).status_code == 303
     deadline = time.monotonic() + 1.5
     while time.monotonic() < deadline:  # active all along

@@ -14,15 +14,18 @@ from tests.support.http_client import Flow
 from tests.support.instances import SHORT_LIVED
 
 # Each test here waits on purpose for a limit to pass; the quick check leaves them out.
-pytestmark = pytest.mark.waits
+pytestmark = [
+    pytest.mark.waits,
+    pytest.mark.parametrize("instance_url", ["short_lived"], indirect=True),  # one worker
+]
 
 COOLDOWN = float(SHORT_LIVED["SGID_JWKS_REFRESH_COOLDOWN"]) + 0.1
 
 
 @pytest.fixture
-def single(short_lived_url, emulator) -> Flow:
+def single(instance_url, emulator) -> Flow:
     """The one-worker app, with its JWKS cache warm and its refetch cooldown over."""
-    flow = Flow(short_lived_url)
+    flow = Flow(instance_url)
     if flow.log_in(requests.Session()).status_code != 303:  # a new key seen within the cooldown
         time.sleep(COOLDOWN)
         assert flow.log_in(requests.Session()).status_code == 303

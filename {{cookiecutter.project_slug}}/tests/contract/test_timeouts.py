@@ -58,9 +58,10 @@ def test_a_slow_sgid_within_the_limits_still_logs_in(flow, visitor, emulator):
     assert flow.is_logged_in(visitor)
 
 
-def test_sgid_down_gives_a_page_at_once(sgid_down_url, visitor, emulator):
+@pytest.mark.parametrize("instance_url", ["sgid_down"], indirect=True)
+def test_sgid_down_gives_a_page_at_once(instance_url, visitor, emulator):
     """Nothing listens where this instance expects sgID: connection refused, a 503 page."""
-    flow = Flow(sgid_down_url)
+    flow = Flow(instance_url)
     authorize_url = flow.start(visitor)
     # Finish the authorization at the emulator, as if sgID had been up a moment ago.
     real = emulator.base_url + "/v2/oauth/authorize?" + authorize_url.split("?", 1)[1]

@@ -50,3 +50,9 @@ def cluster(tmp_path_factory, key_files, emulator, store):
     cluster = Cluster(workdir, env, emulator, store)
     yield cluster
     cluster.stop_all()
+
+
+@pytest.fixture(scope="module")
+def pair(cluster) -> list[str]:
+    """Two instances of the app on the module's store."""
+    return cluster.start(2)

@@ -11,11 +11,6 @@ from tests.support.http_client import Flow
 pytestmark = pytest.mark.scaleout
 
 
-@pytest.fixture(scope="module")
-def pair(cluster) -> list[str]:
-    return cluster.start(2)
-
-
 def test_a_login_started_on_one_instance_completes_on_the_other(pair, visitor):
     first, second = pair
     response = log_in_across(visitor, start_on=first, finish_on=second)

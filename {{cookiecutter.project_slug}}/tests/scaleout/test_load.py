@@ -34,11 +34,6 @@ PERSONAS = ["denise", "ahmad", "wei", "mary"]  # names without characters HTML e
 LOGIN_TTL = 5  # the cluster's LOGIN_TTL_SECONDS
 
 
-@pytest.fixture(scope="module")
-def pair(cluster) -> list[str]:
-    return cluster.start(2)
-
-
 class VirtualUsers:
     def __init__(self, urls: list[str]):
         self.urls = urls

@@ -10,7 +10,7 @@ import requests
 
 from {{ cookiecutter.package_name }}.config import SESSION_STORE
 
-from tests.support.cluster import log_in_across
+from tests.support.cluster import log_in_across, timed_get
 from tests.support.http_client import Flow
 
 pytestmark = [
@@ -22,17 +22,6 @@ FROZEN_FOR = 10.0  # seconds the store stays silent
 # Pages a logged-in visitor opens; the home page needs the session on every framework, the
 # others may answer without it on some (a login in progress lives in its own cookie).
 PAGES = ("/", "/login", "/callback?code=abc&state=def")
-
-
-@pytest.fixture(scope="module")
-def pair(cluster) -> list[str]:
-    return cluster.start(2)
-
-
-def timed_get(visitor: requests.Session, url: str) -> tuple[requests.Response, float]:
-    started = time.monotonic()
-    response = visitor.get(url, allow_redirects=False, timeout=15)
-    return response, time.monotonic() - started
 
 
 def assert_answered_in_time(

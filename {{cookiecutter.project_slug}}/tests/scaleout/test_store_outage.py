@@ -8,7 +8,7 @@ import requests
 
 from {{ cookiecutter.package_name }}.config import SESSION_STORE
 
-from tests.support.cluster import log_in_across
+from tests.support.cluster import log_in_across, timed_get
 from tests.support.http_client import Flow
 from tests.web.facts import LOGIN_OPENS_THE_SESSION
 
@@ -17,17 +17,6 @@ pytestmark = [
     pytest.mark.skipif(SESSION_STORE == "cookie", reason="the cookie store has no server"),
 ]
 BOUND = 2.0  # seconds a page may take while the store is down
-
-
-@pytest.fixture(scope="module")
-def pair(cluster) -> list[str]:
-    return cluster.start(2)
-
-
-def timed_get(visitor: requests.Session, url: str) -> tuple[requests.Response, float]:
-    started = time.monotonic()
-    response = visitor.get(url, allow_redirects=False, timeout=10)
-    return response, time.monotonic() - started
 
 
 def wait_until_healthy(url: str, within: float = 10) -> float:

@@ -2,8 +2,11 @@
 request goes to the instance the test chooses; the public callback URL is nobody's."""
 
 import subprocess
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import requests
 
 from tests.support.emulator import Emulator
 from tests.support.http_client import Flow
@@ -48,3 +51,10 @@ def log_in_across(visitor, start_on: str, finish_on: str, persona: str | None = 
     callback = flow.authorize(visitor, flow.start(visitor), persona)
     assert callback.startswith(PUBLIC_CALLBACK), callback
     return visitor.get(on(finish_on, callback), allow_redirects=False, timeout=30)
+
+
+def timed_get(visitor: requests.Session, url: str) -> tuple[requests.Response, float]:
+    """GET url without following a redirect: the response, and how many seconds it took."""
+    started = time.monotonic()
+    response = visitor.get(url, allow_redirects=False, timeout=15)
+    return response, time.monotonic() - started

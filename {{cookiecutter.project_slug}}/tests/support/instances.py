@@ -1,5 +1,5 @@
 """The app instances of the contract suite: the main one's limits, and the other instances,
-each with settings of its own, started on demand (conftest.py gives each a fixture)."""
+each with settings of its own, started on demand (conftest.py's instance_url gives their URLs)."""
 
 import subprocess
 from pathlib import Path
@@ -38,14 +38,15 @@ PRODUCTION = {
 }
 # Production behind one TLS-terminating proxy, whose X-Forwarded-* headers the app believes.
 BEHIND_PROXY = {**PRODUCTION, "TRUSTED_PROXIES": "1"}
-# The other instances of the app, one worker each, by the name of the fixture giving their URL.
+# The other instances of the app, one worker each, by name: a test gets the base URL of one
+# from the instance_url fixture, parametrized indirectly with that name.
 INSTANCES = {
-    "short_ttl_url": SHORT_TTL,
-    "short_lived_url": SHORT_LIVED,
-    "short_absolute_url": SHORT_ABSOLUTE,
-    "sgid_down_url": SGID_DOWN,
-    "production_url": PRODUCTION,
-    "proxied_url": BEHIND_PROXY,
+    "short_ttl": SHORT_TTL,
+    "short_lived": SHORT_LIVED,
+    "short_absolute": SHORT_ABSOLUTE,
+    "sgid_down": SGID_DOWN,
+    "production": PRODUCTION,
+    "proxied": BEHIND_PROXY,
 }
 
 
@@ -78,13 +79,9 @@ class Instances:
 
 
 def instances_needed(items: list[pytest.Item]) -> set[str]:
-    """The INSTANCES these tests use, as fixtures or as parameters naming one."""
-    needed = set()
-    for item in items:
-        params = item.callspec.params.values() if hasattr(item, "callspec") else []
-        names = [*item.fixturenames, *(value for value in params if isinstance(value, str))]
-        needed.update(name for name in names if name in INSTANCES)
-    return needed
+    """The INSTANCES these tests use: the names their instance_url is parametrized with."""
+    params = [item.callspec.params for item in items if hasattr(item, "callspec")]
+    return {each["instance_url"] for each in params if "instance_url" in each}
 
 
 def own_instance(log: Path, app_env: dict[str, str], **env: str | None):

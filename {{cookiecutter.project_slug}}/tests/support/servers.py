@@ -126,3 +126,18 @@ def wait_for_app(process: subprocess.Popen, port: int, log: Path) -> str:
         print(log.read_text(errors="replace"))
         raise
     return url
+
+
+def refused_to_start(
+    command: list[str], env: dict[str, str], cwd: Path, timeout: float = 30
+) -> tuple[list[str], str]:
+    """Run a command of the project that must refuse to start: it exits with status 2.
+
+    Its stderr as lines, and all it wrote (stderr then stdout), for the caller's assertions.
+    """
+    result = subprocess.run(
+        command, env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    output = result.stderr + result.stdout
+    assert result.returncode == 2, output
+    return result.stderr.strip().splitlines(), output
