@@ -5,6 +5,7 @@ import os
 import signal
 import sys
 
+from . import tokens
 from .config import ConfigError, load_clients_file, make_client
 from .faults import ALL_FAULTS, check_faults
 from .personas import load_personas
@@ -179,6 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, ValueError, OSError) as exc:
         parser.exit(2, f"sgid-emulator: error: {exc}\n")
 
+    tokens.prepare(frozenset(faults))
     settings = Settings(
         base_url="",
         clients={c.client_id: c for c in clients},

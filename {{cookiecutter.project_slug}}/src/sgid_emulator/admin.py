@@ -3,6 +3,7 @@ state and counts. Tests and benchmarks drive the emulator through it."""
 
 import ipaddress
 
+from . import tokens
 from .faults import check_faults
 from .framing import HttpError
 
@@ -48,6 +49,7 @@ class AdminApi:
             isinstance(hang, bool) or not isinstance(hang, (int, float)) or not 0 <= hang <= 3600
         ):
             raise HttpError(400, "invalid_request", "hang_seconds must be a number from 0 to 3600")
+        tokens.prepare(frozenset(faults))
         with emu.lock:
             emu.state.faults = frozenset(faults)
             if hang is not None:
