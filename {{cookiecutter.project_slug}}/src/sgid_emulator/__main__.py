@@ -118,27 +118,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="how long the <endpoint>.hang faults stall, and the seconds between bytes of "
         "the <endpoint>.trickle faults (default 30)",
     )
-    beh.add_argument(
-        "--code-ttl",
-        type=_ttl(300),
-        default=300.0,
-        metavar="SECONDS",
-        help="authorization code lifetime (default 300, at most 300)",
-    )
-    beh.add_argument(
-        "--token-ttl",
-        type=_ttl(None),
-        default=300.0,
-        metavar="SECONDS",
-        help="access token lifetime (default 300)",
-    )
-    beh.add_argument(
-        "--id-token-ttl",
-        type=_ttl(None),
-        default=300.0,
-        metavar="SECONDS",
-        help="ID token lifetime, exp - iat (default 300)",
-    )
+    for flag, most, what in (
+        ("--code-ttl", 300, "authorization code lifetime (default 300, at most 300)"),
+        ("--token-ttl", None, "access token lifetime (default 300)"),
+        ("--id-token-ttl", None, "ID token lifetime, exp - iat (default 300)"),
+    ):
+        beh.add_argument(flag, type=_ttl(most), default=300.0, metavar="SECONDS", help=what)
     beh.add_argument(
         "--quiet", action="store_true", help="do not log one line per request to stderr"
     )
