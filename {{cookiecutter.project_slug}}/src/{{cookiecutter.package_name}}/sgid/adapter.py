@@ -609,9 +609,7 @@ class _Watchdog:
                 return
             self._sockets.append(sock)
             if self._thread is None:  # started on the first call: a refused callback needs none
-                self._thread = threading.Thread(
-                    target=self._run, name="sgid-deadline", daemon=True
-                )
+                self._thread = threading.Thread(target=self._run, name="sgid-deadline", daemon=True)
                 self._thread.start()
 
     def release(self, sock: socket.socket | None) -> bool:
