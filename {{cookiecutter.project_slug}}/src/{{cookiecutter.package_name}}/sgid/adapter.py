@@ -717,8 +717,8 @@ class _StaleConnectionRetry(Retry):
     code is good for one exchange, and a POST the server may have received is not re-sent
     blindly; its failure is reported as sgID unavailable. A connection that could not be opened
     is not retried (that is an outage, and a second connect would double the wait), a read
-    timeout neither (a slow sgID, not a stale connection), nor any status: a Retry-After header
-    is never obeyed (urllib3 would sleep as long as sgID asked).
+    timeout neither (a slow sgID, not a stale connection), nor a call the deadline cut, nor any
+    status: a Retry-After header is never obeyed (urllib3 would sleep as long as sgID asked).
     """
 
     def __init__(self, **kwargs) -> None:
@@ -737,7 +737,8 @@ class _StaleConnectionRetry(Retry):
         super().__init__(**kwargs)
 
     def increment(self, method=None, url=None, response=None, error=None, **kwargs):
-        if isinstance(error, ReadTimeoutError):
+        watchdog = _watchdog.get()
+        if isinstance(error, ReadTimeoutError) or (watchdog is not None and watchdog.fired):
             raise error  # what Retry does for an error it does not retry
         return super().increment(method, url, response, error, **kwargs)
 
