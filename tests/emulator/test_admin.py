@@ -156,3 +156,20 @@ def test_admin_refuses_non_loopback_peer(emulator_src, emulator_args):
         assert r.status_code == 200
     finally:
         emu.stop()
+
+
+def test_stats_count_connections_not_requests(emulator):
+    """A client on one kept-alive connection counts once however many requests it sends; each
+    new connection counts again. /stats's own connection is counted too."""
+    assert emulator.admin("POST", "/reset").status_code == 200
+    with requests.Session() as kept_alive:
+        for _ in range(5):
+            kept_alive.get(emulator.issuer + "/.well-known/jwks.json", timeout=10)
+        stats = kept_alive.get(emulator.url("/_emulator/stats"), timeout=10).json()
+        assert stats["connections"] == 1
+        assert stats["counts"]["jwks"] == 5
+    for _ in range(3):
+        requests.get(emulator.issuer + "/.well-known/jwks.json", timeout=10)
+    assert emulator.admin("GET", "/stats").json()["connections"] == 5
+    assert emulator.admin("POST", "/reset").status_code == 200
+    assert emulator.admin("GET", "/stats").json()["connections"] == 1

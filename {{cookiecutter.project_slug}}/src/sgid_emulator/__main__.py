@@ -36,9 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         epilog=(
             "Fault names: " + ", ".join(ALL_FAULTS) + ". "
-            "Admin API (loopback only): GET /_emulator/state, PUT|DELETE /_emulator/faults, "
-            "POST /_emulator/rotate-key, PUT /_emulator/auto-approve, POST /_emulator/reset, "
-            "GET /_emulator/personas."
+            "Admin API (loopback only): GET /_emulator/state, GET /_emulator/stats (connections "
+            "accepted), PUT|DELETE /_emulator/faults, POST /_emulator/rotate-key, "
+            "PUT /_emulator/auto-approve, POST /_emulator/reset, GET /_emulator/personas."
         ),
     )
     net = p.add_argument_group("network")

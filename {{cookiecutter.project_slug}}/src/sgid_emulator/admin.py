@@ -1,5 +1,5 @@
 """The admin API (loopback clients only): fault switches, key rotation, auto-approve, reset,
-state and counts. Tests and benchmarks drive the emulator through it."""
+state, counts and connections. Tests and benchmarks drive the emulator through it."""
 
 import ipaddress
 
@@ -32,6 +32,14 @@ class AdminApi:
                 "auto_approve": st.auto_approve,
                 "issuer": emu.issuer,
             }
+        self._json(200, body)
+
+    def admin_stats(self) -> None:
+        """Connections accepted since start or the last reset (this request's own included), so a
+        test can tell a client that keeps connections alive from one that opens one per call."""
+        emu = self.server.emulator
+        with emu.lock:
+            body = {"connections": emu.state.connections, "counts": dict(emu.state.counts)}
         self._json(200, body)
 
     def admin_put_faults(self) -> None:

@@ -26,6 +26,11 @@ class EmulatorServer(ThreadingHTTPServer):
         self.emulator = emulator
         super().__init__(address, Handler)
 
+    def process_request(self, request, client_address) -> None:
+        # Once per accepted connection, however many requests it then carries (keep-alive).
+        self.emulator.count_connection()
+        super().process_request(request, client_address)
+
     def handle_error(self, request, client_address) -> None:
         # Clients hanging up mid-request are routine (timeouts, fuzzers): not worth a traceback.
         if isinstance(sys.exc_info()[1], OSError):
@@ -48,6 +53,7 @@ class Handler(AuthorizeEndpoint, OidcEndpoints, AdminApi, FramedHandler):
             f"{v2}/.well-known/openid-configuration": {"GET": self.openid_configuration},
             emu.base_path + pages.CSS_PATH: {"GET": self.css},
             f"{adm}/state": {"GET": self.admin_state},
+            f"{adm}/stats": {"GET": self.admin_stats},
             f"{adm}/faults": {"PUT": self.admin_put_faults, "DELETE": self.admin_delete_faults},
             f"{adm}/rotate-key": {"POST": self.admin_rotate},
             f"{adm}/auto-approve": {"PUT": self.admin_auto_approve},

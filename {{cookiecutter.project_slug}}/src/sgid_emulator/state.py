@@ -75,6 +75,7 @@ class State:
     hang_seconds: float = 30.0
     auto_approve: str | None = None
     counts: dict = field(default_factory=lambda: dict.fromkeys(COUNTED, 0))
+    connections: int = 0  # TCP connections accepted: fewer than requests when clients reuse them
     pending: dict = field(default_factory=dict)
     codes: dict = field(default_factory=dict)
     tokens: dict = field(default_factory=dict)
@@ -102,6 +103,7 @@ class Emulator:
             self.state.hang_seconds = s.hang_seconds
             self.state.auto_approve = s.auto_approve
             self.state.counts = dict.fromkeys(COUNTED, 0)
+            self.state.connections = 0
 
     def admin_reset(self) -> None:
         """POST /_emulator/reset: faults cleared (not the start set), counts zeroed."""
@@ -112,6 +114,10 @@ class Emulator:
     def count(self, name: str) -> None:
         with self.lock:
             self.state.counts[name] += 1
+
+    def count_connection(self) -> None:
+        with self.lock:
+            self.state.connections += 1
 
     def snapshot(self) -> tuple[frozenset, float]:
         with self.lock:

@@ -5,12 +5,13 @@ routed around) and raw sockets sending what no HTTP server would, slowly.
 import socket
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 
-from {{ cookiecutter.package_name }}.sgid.adapter import SgidAdapter, SgidError
+from {{ cookiecutter.package_name }}.sgid.adapter import SgidAdapter, SgidError, within_deadline
 
 from tests.support.servers import CLIENT_ID, CLIENT_SECRET
 
@@ -28,8 +29,8 @@ def adapter(emulator, key_files, app_port) -> SgidAdapter:
     )
 
 
-def approve(start, persona: str) -> str:
-    location = requests.get(f"{start.url}&login_hint={persona}", allow_redirects=False, timeout=5)
+def approve(start, persona: str, browser=requests) -> str:
+    location = browser.get(f"{start.url}&login_hint={persona}", allow_redirects=False, timeout=5)
     return parse_qs(urlsplit(location.headers["Location"]).query)["code"][0]
 
 
@@ -145,3 +146,160 @@ def test_a_trickled_answer_is_cut_off_at_the_deadline(key_files, head_at_once, c
     assert caught.value.unavailable
     assert "deadline" in caught.value.reason
     assert elapsed < 1.5  # the trickle would take 20 s or more
+
+
+# --- kept-alive connections ----------------------------------------------------------------------
+
+
+def test_logins_reuse_kept_alive_connections(adapter, emulator):
+    """Several threads log in at once through one adapter: each sgID call after a thread's
+    first rides a pooled connection, so the emulator accepts at most one per thread."""
+    threads, per_thread = 3, 4
+    with requests.Session() as browser:  # one kept-alive connection for the authorize pages
+        starts = [adapter.start_login() for _ in range(threads * per_thread)]
+        codes = [approve(start, "denise", browser) for start in starts]
+    before = emulator.connections()
+    ready = threading.Barrier(threads)
+
+    def log_in(batch: list[int]) -> list[str]:
+        ready.wait()
+        return [
+            adapter.finish_login(
+                code=codes[i], code_verifier=starts[i].code_verifier, nonce=starts[i].nonce
+            ).sub
+            for i in batch
+        ]
+
+    with ThreadPoolExecutor(threads) as pool:
+        batches = [range(t, threads * per_thread, threads) for t in range(threads)]
+        subs = [sub for result in pool.map(log_in, batches) for sub in result]
+    opened = emulator.connections() - before - 1  # not the stats call's own connection
+    counts = emulator.counts()
+    calls = counts["token"] + counts["userinfo"] + counts["jwks"]
+    assert len(set(subs)) == 1 and len(subs) == threads * per_thread
+    assert calls >= 2 * threads * per_thread
+    assert 1 <= opened <= threads, f"{calls} sgID calls opened {opened} connections"
+
+
+def test_a_deadline_passing_never_cuts_a_connection_another_callback_took(
+    emulator, key_files, app_port
+):
+    """A connection goes back to the pool when its answer is read, and leaves its callback's
+    watchdog then: that callback's deadline passing later (its next call hanging, say) must not
+    shut the connection under the callback now using it."""
+    adapter = SgidAdapter(
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        private_key=key_files[0].read_text(),
+        hostname=emulator.base_url,
+        redirect_uri=f"http://127.0.0.1:{app_port}/callback",
+        scopes=("openid",),
+        timeouts=(3, 3),
+    )
+    jwks = f"{adapter.issuer}/.well-known/jwks.json"
+    released, finished = threading.Event(), threading.Event()
+
+    def slow_callback() -> None:
+        with within_deadline(0.3):
+            adapter._get(jwks)  # its connection back in the pool
+            released.set()
+            finished.wait(5)  # still in the callback when its deadline passes
+
+    first = threading.Thread(target=slow_callback)
+    first.start()
+    try:
+        assert released.wait(5)
+        # Answers after the first's deadline, well within the read timeout.
+        emulator.faults("jwks.hang", hang_seconds=1.0)
+        before = emulator.connections()
+        with within_deadline(5):
+            assert b'"keys"' in adapter._get(jwks)
+        assert emulator.connections() - before - 1 == 0  # it did ride the first's connection
+    finally:
+        finished.set()
+        first.join()
+
+
+def kept_alive_server(answer: bytes) -> tuple[socket.socket, list[list[str]]]:
+    """Answers the first request on each connection, then hangs up on the next one unanswered,
+    as a server does when its keep-alive timeout ends just as a request arrives. Returns the
+    listener and, per connection, the request lines it received."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    seen: list[list[str]] = []
+
+    def read_request(reader) -> str | None:
+        line = reader.readline().decode("latin-1").strip()
+        length = 0
+        while header := reader.readline().strip():
+            name, _, value = header.decode("latin-1").partition(":")
+            length = int(value) if name.lower() == "content-length" else length
+        reader.read(length)
+        return line or None
+
+    def serve(connection: socket.socket) -> None:
+        requests_seen: list[str] = []
+        seen.append(requests_seen)
+        with connection, connection.makefile("rb") as reader:
+            for number in range(2):
+                line = read_request(reader)
+                if line is None:
+                    return
+                requests_seen.append(line)
+                if number == 0:
+                    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                    connection.sendall(head + b"Content-Length: %d\r\n\r\n" % len(answer))
+                    connection.sendall(answer)
+
+    def accept() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=serve, args=(connection,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    return listener, seen
+
+
+def test_a_get_on_a_connection_the_server_closed_is_tried_once_more(key_files):
+    listener, seen = kept_alive_server(b'{"keys": []}')
+    stale = SgidAdapter(
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        private_key=key_files[0].read_text(),
+        hostname=f"http://127.0.0.1:{listener.getsockname()[1]}",
+        redirect_uri="http://127.0.0.1:9/callback",
+        scopes=("openid", "myinfo.name"),
+        timeouts=(0.5, 0.5),
+    )
+    jwks = f"{stale.issuer}/.well-known/jwks.json"
+    with listener:
+        assert stale._get(jwks) == b'{"keys": []}'
+        assert stale._get(jwks) == b'{"keys": []}'  # the pooled one was dropped: a new one
+    assert [len(requests_seen) for requests_seen in seen] == [2, 1]
+
+
+def test_the_token_post_is_never_sent_twice(key_files):
+    """A code is good for one exchange: a POST on a connection the server closed is reported as
+    sgID unavailable, never re-sent (the server may have acted on it)."""
+    listener, seen = kept_alive_server(b'{"error": "invalid_grant"}')
+    stale = SgidAdapter(
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        private_key=key_files[0].read_text(),
+        hostname=f"http://127.0.0.1:{listener.getsockname()[1]}",
+        redirect_uri="http://127.0.0.1:9/callback",
+        scopes=("openid", "myinfo.name"),
+        timeouts=(0.5, 0.5),
+    )
+    start = stale.start_login()
+    with listener:
+        with pytest.raises(SgidError) as first:
+            stale.finish_login(code="one", code_verifier=start.code_verifier, nonce=start.nonce)
+        assert not first.value.unavailable  # refused, on a connection now in the pool
+        with pytest.raises(SgidError) as second:
+            stale.finish_login(code="two", code_verifier=start.code_verifier, nonce=start.nonce)
+    assert second.value.unavailable
+    assert len(seen) == 1
+    assert [line.split()[0] for line in seen[0]] == ["POST", "POST"]

@@ -39,6 +39,11 @@ class Emulator:
     def counts(self) -> dict[str, int]:
         return self.admin("GET", "state")["counts"]
 
+    def connections(self) -> int:
+        """TCP connections the emulator accepted since it started or was reset, this call's own
+        included."""
+        return self.admin("GET", "stats")["connections"]
+
     def rotate_key(self, keep_old: bool) -> None:
         self.admin("POST", "rotate-key", {"keep_old": keep_old})
 

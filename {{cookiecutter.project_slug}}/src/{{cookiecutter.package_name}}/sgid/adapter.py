@@ -10,7 +10,8 @@ here and referred to by number below:
 5. callback() returns three values                   -> we do not call it (see 6)
 6. no timeout on any HTTP call                       -> our own requests.Session with timeouts,
                                                         no redirects followed, bounded bodies,
-                                                        and one deadline for the whole callback
+                                                        one deadline for the whole callback, and
+                                                        a bounded pool of kept-alive connections
 7. zero exp leeway; trailing-slash hostname          -> hostname normalised in config; every claim
                                                         checked here with CLOCK_SKEW, on the payload
                                                         whose signature was verified (the SDK
@@ -47,6 +48,8 @@ from requests.adapters import HTTPAdapter
 from sgid_client import SgidClient, generate_pkce_pair
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ReadTimeoutError
+from urllib3.util.retry import Retry
 
 from .catalog import SCOPES
 
@@ -68,6 +71,12 @@ SERVER_THREADS = 16
 # not responding" at once, so a slow or hanging sgID holds at most this many of the server's
 # threads and the ones kept back still serve other pages (home, logout, health checks).
 MAX_CALLBACKS_IN_FLIGHT = SERVER_THREADS - 4
+# Kept-alive connections to sgID, per process. Calls to sgID happen only inside a callback, and a
+# callback makes one call at a time, so at most MAX_CALLBACKS_IN_FLIGHT connections are ever in
+# use at once: a pool that size means no call waits for a connection and none is opened only to
+# be thrown away (urllib3 discards, with a warning, connections beyond its pool's size). Reuse
+# saves a TCP (and TLS) handshake on every call after a process's first few.
+SGID_POOL_SIZE = MAX_CALLBACKS_IN_FLIGHT
 # Userinfo JWE algorithms. sgID sends RSA-OAEP-256/A256GCM for the `key` and
 # A128GCMKW/A128GCM for each field; MockPass sends RSA-OAEP/A128CBC-HS256 and dir/A256GCM. RSA1_5
 # (padding oracle), PBES2, ECDH, AES-KW without GCM, `none` and anything else are refused, from
@@ -193,15 +202,10 @@ class SgidAdapter:
         """Exchange the code (once, never retried) and read userinfo, all within the deadline."""
         if not self._in_flight.acquire(blocking=False):
             raise SgidError("too many callbacks waiting for sgID", unavailable=True)
-        deadline = time.monotonic() + self._callback_deadline
-        watchdog = _Watchdog(deadline)
-        token, watch_token = _deadline.set(deadline), _watchdog.set(watchdog)
         try:
-            return self._finish_login(code=code, code_verifier=code_verifier, nonce=nonce)
+            with within_deadline(self._callback_deadline):
+                return self._finish_login(code=code, code_verifier=code_verifier, nonce=nonce)
         finally:
-            watchdog.stop()
-            _watchdog.reset(watch_token)
-            _deadline.reset(token)
             self._in_flight.release()
 
     def _finish_login(self, *, code: str, code_verifier: str, nonce: str) -> Identity:
@@ -274,6 +278,10 @@ class SgidAdapter:
             )
             body = response.raw.read(MAX_RESPONSE_BYTES + 1, decode_content=True)
             response._content = body
+            # A body read to its end has already gone back to the pool with its connection
+            # (urllib3 releases it at the end of the body), so this closes nothing then. It hangs
+            # up on a connection whose body is left unread (over the cap), which must never carry
+            # another call: the rest of that body would be read as the next answer.
             response.close()
         # Reading the body from urllib3 directly (to cap its size) raises urllib3's errors, a
         # read timeout midway for one, not requests' wrappers.
@@ -590,17 +598,26 @@ class _Watchdog:
     def __init__(self, deadline: float):
         self._deadline = deadline
         self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()  # a socket leaves the list before it goes back to the pool
         self._done = threading.Event()
         self.fired = False
         self._thread: threading.Thread | None = None
 
     def watch(self, sock: socket.socket | None) -> None:
-        if sock is None or any(s is sock for s in self._sockets):
-            return
-        self._sockets.append(sock)
-        if self._thread is None:  # started on the first call: a refused callback needs none
-            self._thread = threading.Thread(target=self._run, name="sgid-deadline", daemon=True)
-            self._thread.start()
+        with self._lock:
+            if sock is None or any(s is sock for s in self._sockets):
+                return
+            self._sockets.append(sock)
+            if self._thread is None:  # started on the first call: a refused callback needs none
+                self._thread = threading.Thread(target=self._run, name="sgid-deadline", daemon=True)
+                self._thread.start()
+
+    def release(self, sock: socket.socket | None) -> bool:
+        """Stop watching a socket whose connection goes back to the pool, where another
+        callback may take it; False if this deadline has passed (the socket may be shut)."""
+        with self._lock:
+            self._sockets = [s for s in self._sockets if s is not sock]
+            return not self.fired
 
     def stop(self) -> None:
         self._done.set()
@@ -608,13 +625,28 @@ class _Watchdog:
     def _run(self) -> None:
         wait = self._deadline - time.monotonic()
         while not self._done.wait(max(wait, 0)):
-            self.fired = True
-            for sock in list(self._sockets):
-                with contextlib.suppress(OSError):  # closed or detached already
-                    # The plain socket's shutdown: SSLSocket's would drop its SSL object
-                    # under the reading thread.
-                    socket.socket.shutdown(sock, socket.SHUT_RDWR)
+            with self._lock:
+                self.fired = True
+                for sock in self._sockets:
+                    with contextlib.suppress(OSError):  # closed or detached already
+                        # The plain socket's shutdown: SSLSocket's would drop its SSL object
+                        # under the reading thread.
+                        socket.socket.shutdown(sock, socket.SHUT_RDWR)
             wait = 0.05  # a socket opening right now gets shut on the next round
+
+
+@contextlib.contextmanager
+def within_deadline(seconds: float):
+    """Every call to sgID inside ends within `seconds` from now: cut off by a watchdog."""
+    deadline = time.monotonic() + seconds
+    watchdog = _Watchdog(deadline)
+    token, watch_token = _deadline.set(deadline), _watchdog.set(watchdog)
+    try:
+        yield
+    finally:
+        watchdog.stop()
+        _watchdog.reset(watch_token)
+        _deadline.reset(token)
 
 
 def _raise_if_deadline_passed(url: str) -> None:
@@ -655,16 +687,72 @@ class _WatchedHTTPSConnection(_WatchedConnectionMixin, HTTPSConnection):
     pass
 
 
-class _WatchedHTTPPool(HTTPConnectionPool):
+class _WatchedPoolMixin:
+    """A connection going back to the pool leaves the current callback's watchdog first: a
+    deadline passing later must not cut it in the hands of another callback. One the deadline may
+    have cut already is closed rather than pooled."""
+
+    def _put_conn(self, conn) -> None:
+        watchdog = _watchdog.get()
+        if conn is not None and watchdog is not None and not watchdog.release(conn.sock):
+            conn.close()
+        super()._put_conn(conn)
+
+
+class _WatchedHTTPPool(_WatchedPoolMixin, HTTPConnectionPool):
     ConnectionCls = _WatchedHTTPConnection
 
 
-class _WatchedHTTPSPool(HTTPSConnectionPool):
+class _WatchedHTTPSPool(_WatchedPoolMixin, HTTPSConnectionPool):
     ConnectionCls = _WatchedHTTPSConnection
 
 
+class _StaleConnectionRetry(Retry):
+    """One more try for a GET whose kept-alive connection the server had closed (its keep-alive
+    timeout, a restart) just as the request went out; nothing else is ever retried.
+
+    urllib3 already drops a pooled connection it can see is closed before using it; this covers
+    the race it cannot see. Only GETs (JWKS, userinfo: they change nothing at sgID) are retried,
+    and only when the connection broke (urllib3's "read" errors). The token POST never is: a
+    code is good for one exchange, and a POST the server may have received is not re-sent
+    blindly; its failure is reported as sgID unavailable. A connection that could not be opened
+    is not retried (that is an outage, and a second connect would double the wait), a read
+    timeout neither (a slow sgID, not a stale connection), nor a call the deadline cut, nor any
+    status: a Retry-After header is never obeyed (urllib3 would sleep as long as sgID asked).
+    """
+
+    def __init__(self, **kwargs) -> None:
+        kwargs = {
+            "total": 1,
+            "connect": 0,
+            "read": 1,
+            "status": 0,
+            "other": 0,
+            "redirect": False,
+            "allowed_methods": frozenset({"GET"}),
+            "respect_retry_after_header": False,
+            "raise_on_status": False,
+            **kwargs,
+        }
+        super().__init__(**kwargs)
+
+    def increment(self, method=None, url=None, response=None, error=None, **kwargs):
+        watchdog = _watchdog.get()
+        if isinstance(error, ReadTimeoutError) or (watchdog is not None and watchdog.fired):
+            raise error  # what Retry does for an error it does not retry
+        return super().increment(method, url, response, error, **kwargs)
+
+
 class _WatchedAdapter(HTTPAdapter):
-    """requests' adapter, with connections the current callback's watchdog can cut."""
+    """requests' adapter, with connections the current callback's watchdog can cut, kept alive
+    in a pool of SGID_POOL_SIZE per process."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            pool_connections=1,  # one host: sgID
+            pool_maxsize=SGID_POOL_SIZE,
+            max_retries=_StaleConnectionRetry(),
+        )
 
     def init_poolmanager(self, *args, **kwargs) -> None:
         super().init_poolmanager(*args, **kwargs)
