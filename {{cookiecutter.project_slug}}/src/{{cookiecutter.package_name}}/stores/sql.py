@@ -27,9 +27,9 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..sgid.adapter import SERVER_THREADS
 from . import database_url
 from .health import ping
-from ..sgid.adapter import SERVER_THREADS
 from .limits import (
     MAX_WAITING,
     PURGE_EVERY,

@@ -7,7 +7,6 @@ the request did not change is not written either (SessionMiddleware below).
 """
 
 import json
-
 from typing import Annotated
 
 import starsessions
