@@ -49,6 +49,7 @@ CHOICE_PATHS: list[tuple[str, dict[str, tuple[str, ...]], str | None]] = [
     ("src/{package}/stores/schema_lock.py", DATABASE, None),
     # Django keeps its own database session backend; Flask and FastAPI share this SQL store.
     ("src/{package}/stores/sql.py", {**DATABASE, "framework": ("flask", "fastapi")}, None),
+    ("tests/unit/test_sql_store.py", {**DATABASE, "framework": ("flask", "fastapi")}, None),
     ("src/{package}/stores/cookie.py", {"session_store": ("cookie",)}, None),
     ("tests/unit/test_cookie_store.py", {"session_store": ("cookie",)}, None),
     ("tests/test_store_gate.py", SERVER_SIDE, None),

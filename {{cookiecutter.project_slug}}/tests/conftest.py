@@ -17,7 +17,13 @@ from tests.support.emulator import Emulator, start_emulator, write_test_personas
 from tests.support.http_client import Flow
 from tests.support.instances import INSTANCES, SGID_LIMITS, Instances, instances_needed
 from tests.support.servers import app_environment, free_port, serve_app, stop, wait_for_app
-from tests.support.stores import stop_and_remove, suite_store
+from tests.support.stores import (
+    PostgresServer,
+    RedisServer,
+    SqliteVersion,
+    stop_and_remove,
+    suite_store,
+)
 
 
 @pytest.fixture(scope="session")
@@ -62,16 +68,37 @@ def _reset_emulator(request):
 
 
 @pytest.fixture(scope="session")
-def store_env(workdir) -> dict[str, str]:
-    """Environment variables pointing the app at a fresh session store."""
+def store_server() -> RedisServer | PostgresServer | None:
+    """The suite's store server, running; None for SQLite and the cookie store."""
     server = suite_store(SESSION_STORE)
-    if server is None:
-        sqlite = {"DATABASE_URL": f"sqlite:///{workdir / 'sessions.sqlite3'}"}
-        yield sqlite if SESSION_STORE == "database" else {}
-        return
-    server.start()
-    yield server.env
+    if server is not None:
+        server.start()
+    yield server
     stop_and_remove(server)
+
+
+@pytest.fixture(scope="session")
+def store_env(workdir, store_server) -> dict[str, str]:
+    """Environment variables pointing the app at a fresh session store."""
+    if store_server is None:
+        sqlite = {"DATABASE_URL": f"sqlite:///{workdir / 'sessions.sqlite3'}"}
+        return sqlite if SESSION_STORE == "database" else {}
+    return store_server.env
+
+
+@pytest.fixture
+def store_version(app_url, store_env, store_server):
+    """A function whose value changes whenever the app writes to its session store: Redis's
+    count of writing commands, PostgreSQL's row versions, SQLite's data_version. None for the
+    cookie store, which keeps nothing on the server (its writes are Set-Cookie headers)."""
+    if store_server is not None:
+        yield store_server.version
+    elif SESSION_STORE == "database":
+        version = SqliteVersion(store_env["DATABASE_URL"].removeprefix("sqlite:///"))
+        yield version
+        version.close()
+    else:
+        yield None
 
 
 @pytest.fixture(scope="session")

@@ -48,6 +48,11 @@ def children(pid: int) -> list[int]:
     return found
 
 
+# Redis commands that write or expire a key: a session store's writes are among them.
+REDIS_WRITES = {"set", "setex", "psetex", "getex", "getset", "mset", "hset", "del", "unlink"}
+REDIS_WRITES |= {"expire", "pexpire", "expireat", "pexpireat", "persist", "rename"}
+
+
 class RedisServer:
     """redis-server without persistence: a restart empties it, as a replaced Redis would be."""
 
@@ -87,6 +92,18 @@ class RedisServer:
 
         with redis.Redis(port=self.port) as redis_client:
             return redis_client.dbsize()
+
+    def version(self) -> int:
+        """How many commands that write a key Redis has run so far (its INFO commandstats)."""
+        import redis
+
+        with redis.Redis(port=self.port) as redis_client:
+            stats = redis_client.info("commandstats")
+        return sum(
+            counts["calls"]
+            for name, counts in stats.items()
+            if name.removeprefix("cmdstat_") in REDIS_WRITES
+        )
 
 
 class PostgresServer:
@@ -150,8 +167,8 @@ class PostgresServer:
         signal_all(getattr(self, "frozen", []), signal.SIGCONT)
         self.frozen = []
 
-    def size(self) -> int:
-        """How many rows the session table holds (logins in progress live in a cookie)."""
+    def _session_table(self, sql: str) -> list[tuple]:
+        """The rows `sql` selects from the session table, named {table} in it."""
         import psycopg
 
         with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres") as connection:
@@ -160,7 +177,16 @@ class PostgresServer:
                 "SELECT table_name FROM information_schema.tables "
                 "WHERE table_schema = 'public' AND table_name LIKE '%session%'"
             ).fetchone()
-            return connection.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]  # noqa: S608
+            return connection.execute(sql.format(table=f'"{table}"')).fetchall()
+
+    def size(self) -> int:
+        """How many rows the session table holds (logins in progress live in a cookie)."""
+        return self._session_table("SELECT count(*) FROM {table}")[0][0]
+
+    def version(self) -> list[tuple[str, str]]:
+        """The session table's row versions: every insert or update makes a new one (a new
+        ctid and xmin, the writing transaction), a delete removes one."""
+        return sorted(self._session_table("SELECT ctid::text, xmin::text FROM {table}"))
 
     def remove(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
@@ -187,6 +213,22 @@ def shared_store(session_store: str) -> RedisServer | PostgresServer | None:
     if session_store == "database":
         return PostgresServer()
     return None
+
+
+class SqliteVersion:
+    """PRAGMA data_version on a connection of its own to a SQLite file: it changes whenever
+    another connection (the app's) has committed a change to the file since the last call."""
+
+    def __init__(self, path: str):
+        import sqlite3
+
+        self.connection = sqlite3.connect(path)
+
+    def __call__(self) -> int:
+        return self.connection.execute("PRAGMA data_version").fetchone()[0]
+
+    def close(self) -> None:
+        self.connection.close()
 
 
 def stop_and_remove(server: RedisServer | PostgresServer | None) -> None:

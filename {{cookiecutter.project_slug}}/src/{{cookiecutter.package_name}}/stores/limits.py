@@ -41,11 +41,22 @@ class StoreBusy(Exception):
     """The store went silent (or too many requests already wait on it): answer 503 at once."""
 
 
+# SQLite, the default store, under a web server: several workers, each with several threads,
+# read and write one file at once. The rollback journal it starts with locks the whole file for
+# every write, readers included, and syncs it to disk twice per commit. Write-ahead logging lets
+# readers go on beside the one writer; synchronous=NORMAL syncs at checkpoints rather than at
+# every commit (a power cut may lose the last sessions written, never corrupt the file, and a
+# lost session only means logging in again). journal_mode is kept in the file; synchronous and
+# the busy timeout (SQLITE_BUSY_SECONDS: wait for the writer instead of failing at once) hold
+# per connection, so each is set on every new connection.
+SQLITE_BUSY_SECONDS = 5
+SQLITE_PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL")
+
+
 def database_connect_args(url: str) -> dict:
     """Connection arguments for the database driver (psycopg for PostgreSQL, sqlite3)."""
     if url.startswith("sqlite"):
-        # One file on one machine: wait briefly for a busy file instead of failing at once.
-        return {"timeout": 5}
+        return {"timeout": SQLITE_BUSY_SECONDS}  # sqlite3's busy timeout
     if url.startswith("postgres"):
         # libpq's shortest connect timeout is 2 s (StoreGuard gives up after 1.5 s). A statement
         # may take 1.2 s: a live server cancels a locked or slow one itself, before StoreGuard's

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     create_engine,
     delete,
+    event,
     insert,
     select,
     update,
@@ -26,9 +27,18 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..sgid.adapter import SERVER_THREADS
 from . import database_url
 from .health import ping
-from .limits import PURGE_EVERY, STORE_GUARD, StoreBusy, database_connect_args, guard_engine
+from .limits import (
+    MAX_WAITING,
+    PURGE_EVERY,
+    SQLITE_PRAGMAS,
+    STORE_GUARD,
+    StoreBusy,
+    database_connect_args,
+    guard_engine,
+)
 
 log = logging.getLogger(__name__)
 # What a store operation raises when the database is down, stalled or too busy.
@@ -101,13 +111,41 @@ class SqlSessions:
             log.warning("expired-session purge skipped: %s", type(exc).__name__)
 
 
+# PostgreSQL connections per process. A process serves SERVER_THREADS requests at once (gunicorn's
+# threads; FastAPI's store calls run in its thread pool), and StoreGuard lets at most MAX_WAITING
+# of them use the store at once: more connections would sit idle, fewer would make requests
+# queue while the database has room. No overflow beyond it, so an instance holds at most
+# WEB_CONCURRENCY (workers) x POOL_SIZE connections: 2 x 8 = 16 by default, about six
+# instances within PostgreSQL's default max_connections of 100. (SQLAlchemy's own default,
+# 5 + 10 overflow, neither follows the threads nor caps the total.)
+POOL_SIZE = min(SERVER_THREADS, MAX_WAITING)
+
+
 def create_session_engine(url: str) -> Engine:
     """An engine with the store's timeouts; config.py has made a SQLite path absolute."""
     database_url.make_sqlite_folder(url)
     if database_url.sqlite_path(url) is not None or url.startswith("sqlite"):
-        return create_engine(url, connect_args=database_connect_args(url))
+        engine = create_engine(url, connect_args=database_connect_args(url))
+        if database_url.sqlite_path(url) is not None:  # a file, not :memory:
+            event.listen(engine, "connect", _set_sqlite_pragmas)
+        return engine
     engine = create_engine(
-        url, pool_pre_ping=True, pool_timeout=2, connect_args=database_connect_args(url)
+        url,
+        pool_size=POOL_SIZE,
+        max_overflow=0,
+        pool_pre_ping=True,
+        pool_timeout=2,
+        connect_args=database_connect_args(url),
     )
     guard_engine(engine)  # every wait on PostgreSQL bounded (limits.py)
     return engine
+
+
+def _set_sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """WAL and synchronous=NORMAL on each new SQLite connection (why: limits.SQLITE_PRAGMAS)."""
+    cursor = dbapi_connection.cursor()
+    try:
+        for pragma in SQLITE_PRAGMAS:
+            cursor.execute(pragma)
+    finally:
+        cursor.close()

@@ -84,6 +84,10 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"  # Lax: the cookie must come back on sgID's redirect
 SESSION_COOKIE_AGE = max(1, round(APP_SETTINGS.session_max_hours * 3600))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Django's default, kept: a request that does not change the session writes nothing, store or
+# cookie. login.current_user() changes it (the last-seen time) at most once a minute
+# (TOUCH_EVERY), and that save renews the store's expiry and the cookie.
+SESSION_SAVE_EVERY_REQUEST = False
 
 # The CSRF secret lives in the session: one cookie, and logging out ends the token too.
 CSRF_USE_SESSIONS = True

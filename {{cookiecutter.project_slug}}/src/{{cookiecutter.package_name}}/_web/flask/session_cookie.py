@@ -16,6 +16,10 @@ def configure_cookie(app: Flask, settings: Settings) -> None:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",  # Lax: the cookie must come back on sgID's redirect
         PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_max_hours),
+        # A request that does not change the session writes nothing: no store write, no new
+        # cookie. login.current_user() changes it (the last-seen time) at most once a minute
+        # (TOUCH_EVERY), and that write renews the store's expiry and the cookie.
+        SESSION_REFRESH_EACH_REQUEST=False,
     )
 
 

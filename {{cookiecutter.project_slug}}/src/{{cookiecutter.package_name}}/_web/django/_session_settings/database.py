@@ -4,7 +4,7 @@ import dj_database_url
 
 from ..config import load_settings
 from ..stores import database_url
-from ..stores.limits import database_connect_args
+from ..stores.limits import SQLITE_PRAGMAS, database_connect_args
 
 _url = load_settings().store_url
 WEB = __package__
@@ -20,4 +20,13 @@ database_url.make_sqlite_folder(_url)
 DATABASES = {"default": dj_database_url.parse(_url, conn_max_age=60, conn_health_checks=True)}
 # Timeouts (SQLite: waiting for a busy file), as for every framework: see stores/limits.py.
 DATABASES["default"]["OPTIONS"] = database_connect_args(_url)
+if database_url.sqlite_path(_url) is not None:
+    DATABASES["default"]["OPTIONS"].update(
+        # WAL and synchronous=NORMAL on each new connection, as for the other frameworks (why:
+        # stores/limits.py).
+        init_command=";".join(SQLITE_PRAGMAS),
+        # A session save reads, then writes: begun as a writer, it waits its turn (the busy
+        # timeout) instead of failing when another writer got there between the two.
+        transaction_mode="IMMEDIATE",
+    )
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -42,8 +42,9 @@ class StoredSession(SecureCookieSession):
 
 
 class SqlSessionInterface(SessionInterface):
-    """Every session lives PERMANENT_SESSION_LIFETIME after its last write; each response
-    renews the row and the cookie (login.current_user() ends idle or too old sessions)."""
+    """Every session lives PERMANENT_SESSION_LIFETIME after its last write. Only a changed
+    session is written, renewing the row and the cookie: login.current_user() touches the
+    last-seen time at most once a minute, and ends idle or too old sessions."""
 
     def __init__(self, store: SqlSessions):
         self.store = store
@@ -76,7 +77,7 @@ class SqlSessionInterface(SessionInterface):
         response.vary.add("Cookie")
 
     def should_set_cookie(self, app, session) -> bool:
-        return session.modified or app.config["SESSION_REFRESH_EACH_REQUEST"]
+        return session.modified  # an unchanged session costs the store nothing
 
     def get_expiration_time(self, app, session) -> datetime:
         return datetime.now(UTC) + app.permanent_session_lifetime
