@@ -504,6 +504,7 @@ def test_prune_keeps_the_chosen_framework_and_store(post_gen, tmp_path):
         "src/pkg/web/server_store.py": b"src/pkg/_web/flask/server_store.py",
         "tests/test_store_gate.py": b"tests/test_store_gate.py",
         "tests/unit/test_schema_lock.py": b"tests/unit/test_schema_lock.py",
+        "tests/unit/test_sql_store.py": b"tests/unit/test_sql_store.py",
         "tests/web/test_views.py": b"flask",
     }
 
