@@ -16,16 +16,31 @@ from {{ cookiecutter.package_name }}.sgid.adapter import SgidAdapter, SgidError,
 from tests.support.servers import CLIENT_ID, CLIENT_SECRET
 
 
-@pytest.fixture
-def adapter(emulator, key_files, app_port) -> SgidAdapter:
+def adapter_at(hostname: str, key_files, **options) -> SgidAdapter:
+    """An adapter for the tests' client, talking to `hostname` with short limits."""
+    settings = {
+        "redirect_uri": "http://127.0.0.1:9/callback",
+        "scopes": ("openid", "myinfo.name"),
+        "timeouts": (0.5, 0.5),
+        **options,
+    }
     return SgidAdapter(
         client_id=CLIENT_ID,
         client_secret=CLIENT_SECRET,
         private_key=key_files[0].read_text(),
-        hostname=emulator.base_url + "/",
-        redirect_uri=f"http://127.0.0.1:{app_port}/callback",
-        scopes=("openid", "myinfo.name"),
-        timeouts=(0.5, 0.5),
+        hostname=hostname,
+        **settings,
+    )
+
+
+def listening_at(listener) -> str:
+    return f"http://127.0.0.1:{listener.getsockname()[1]}"
+
+
+@pytest.fixture
+def adapter(emulator, key_files, app_port) -> SgidAdapter:
+    return adapter_at(
+        emulator.base_url + "/", key_files, redirect_uri=f"http://127.0.0.1:{app_port}/callback"
     )
 
 
@@ -66,14 +81,10 @@ def test_an_answer_that_stalls_midway_is_an_outage_too(key_files, app_port):
             time.sleep(3)
 
     threading.Thread(target=answer_then_stall, daemon=True).start()
-    stalling = SgidAdapter(
-        client_id=CLIENT_ID,
-        client_secret=CLIENT_SECRET,
-        private_key=key_files[0].read_text(),
-        hostname=f"http://127.0.0.1:{listener.getsockname()[1]}/",
+    stalling = adapter_at(
+        listening_at(listener) + "/",
+        key_files,
         redirect_uri=f"http://127.0.0.1:{app_port}/callback",
-        scopes=("openid", "myinfo.name"),
-        timeouts=(0.5, 0.5),
     )
     start = stalling.start_login()
     with listener, pytest.raises(SgidError) as caught:
@@ -127,16 +138,7 @@ def trickling_server(head_at_once: bool, close: bool) -> tuple[socket.socket, th
 )
 def test_a_trickled_answer_is_cut_off_at_the_deadline(key_files, head_at_once, close):
     listener, stop = trickling_server(head_at_once, close)
-    trickled = SgidAdapter(
-        client_id=CLIENT_ID,
-        client_secret=CLIENT_SECRET,
-        private_key=key_files[0].read_text(),
-        hostname=f"http://127.0.0.1:{listener.getsockname()[1]}",
-        redirect_uri="http://127.0.0.1:9/callback",
-        scopes=("openid", "myinfo.name"),
-        timeouts=(0.5, 0.5),
-        callback_deadline=1.0,
-    )
+    trickled = adapter_at(listening_at(listener), key_files, callback_deadline=1.0)
     start = trickled.start_login()
     began = time.monotonic()
     with listener, pytest.raises(SgidError) as caught:
@@ -187,11 +189,9 @@ def test_a_deadline_passing_never_cuts_a_connection_another_callback_took(
     """A connection goes back to the pool when its answer is read, and leaves its callback's
     watchdog then: that callback's deadline passing later (its next call hanging, say) must not
     shut the connection under the callback now using it."""
-    adapter = SgidAdapter(
-        client_id=CLIENT_ID,
-        client_secret=CLIENT_SECRET,
-        private_key=key_files[0].read_text(),
-        hostname=emulator.base_url,
+    adapter = adapter_at(
+        emulator.base_url,
+        key_files,
         redirect_uri=f"http://127.0.0.1:{app_port}/callback",
         scopes=("openid",),
         timeouts=(3, 3),
@@ -264,15 +264,7 @@ def kept_alive_server(answer: bytes) -> tuple[socket.socket, list[list[str]]]:
 
 def test_a_get_on_a_connection_the_server_closed_is_tried_once_more(key_files):
     listener, seen = kept_alive_server(b'{"keys": []}')
-    stale = SgidAdapter(
-        client_id=CLIENT_ID,
-        client_secret=CLIENT_SECRET,
-        private_key=key_files[0].read_text(),
-        hostname=f"http://127.0.0.1:{listener.getsockname()[1]}",
-        redirect_uri="http://127.0.0.1:9/callback",
-        scopes=("openid", "myinfo.name"),
-        timeouts=(0.5, 0.5),
-    )
+    stale = adapter_at(listening_at(listener), key_files)
     jwks = f"{stale.issuer}/.well-known/jwks.json"
     with listener:
         assert stale._get(jwks) == b'{"keys": []}'
@@ -284,15 +276,7 @@ def test_the_token_post_is_never_sent_twice(key_files):
     """A code is good for one exchange: a POST on a connection the server closed is reported as
     sgID unavailable, never re-sent (the server may have acted on it)."""
     listener, seen = kept_alive_server(b'{"error": "invalid_grant"}')
-    stale = SgidAdapter(
-        client_id=CLIENT_ID,
-        client_secret=CLIENT_SECRET,
-        private_key=key_files[0].read_text(),
-        hostname=f"http://127.0.0.1:{listener.getsockname()[1]}",
-        redirect_uri="http://127.0.0.1:9/callback",
-        scopes=("openid", "myinfo.name"),
-        timeouts=(0.5, 0.5),
-    )
+    stale = adapter_at(listening_at(listener), key_files)
     start = stale.start_login()
     with listener:
         with pytest.raises(SgidError) as first:
