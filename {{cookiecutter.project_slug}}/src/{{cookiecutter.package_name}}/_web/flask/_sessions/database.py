@@ -2,6 +2,7 @@
 holds a random id, the row holds the session as JSON."""
 
 import json
+import logging
 import secrets
 from datetime import UTC, datetime
 
@@ -17,6 +18,8 @@ from .server_store import guard_store, rotate_session_id, session_fits
 from .session_cookie import configure_cookie, set_session_cookie
 
 __all__ = ["init_app", "record_login", "rotate_session_id", "session_fits", "store_is_reachable"]
+
+log = logging.getLogger(__name__)
 
 
 def init_app(app: Flask, settings: Settings) -> None:
@@ -41,6 +44,7 @@ def record_login(identity: Identity) -> None:
     try:
         current_app.extensions["user_records"].record_login(identity)
     except STORE_ERRORS as exc:
+        log.warning("login not recorded, so refused: %s", type(exc).__name__)
         session.clear()
         raise StoreUnavailable from exc
 
