@@ -27,9 +27,8 @@ def init_app(app: Flask, settings: Settings) -> None:
     store = SqlSessions(settings.store_url)
     store.create_table()  # if missing; serve.py's prepare() does it once before workers start
     app.extensions["session_store"] = store
-    users = UserRecords(store.engine)  # the app's user records live beside the sessions
-    users.create_table()
-    app.extensions["user_records"] = users
+    # The app's user records live beside the sessions; their table is made with the sessions'.
+    app.extensions["user_records"] = UserRecords(store.engine)
     app.session_interface = SqlSessionInterface(store)
     guard_store(app, STORE_ERRORS)
 
