@@ -13,7 +13,6 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
-
 from recipes import RECIPES, apply, steps
 
 FRAMEWORKS = ("flask", "fastapi", "django")
