@@ -1,6 +1,6 @@
 """The only code that talks to sgID.
 
-It wraps the official SDK (sgid-client 0.3.0) and routes around its known defects, numbered
+It does what the official SDK (sgid-client 0.3.0) does, without its known defects, numbered
 here and referred to by number below:
 
 1. the default nonce is evaluated once at import     -> a fresh nonce is passed on every login
@@ -16,11 +16,12 @@ here and referred to by number below:
                                                         checked here with CLOCK_SKEW, on the payload
                                                         whose signature was verified (the SDK
                                                         re-parses the token with URL-decoding)
-8. pinned dependencies with CVEs                     -> overridden in pyproject.toml
+8. pinned dependencies with CVEs; pycryptodome and   -> the SDK is not a dependency: the
+   cffi loaded into every process for one key          authorization request is built here as
+   conversion (about 4 MB per worker)                  the SDK builds it (PKCE S256), and the
+                                                       key is read once, by jwcrypto
 9. state is not checked                              -> login.py binds state to the session
 10. raw response bodies in exception text            -> SgidError carries a safe message only
-
-From the SDK we keep what it gets right: authorization URL building and PKCE generation.
 
 Whatever sgID answers costs bounded time and memory: one wall-clock deadline over all calls of a
 callback (connect, headers and body alike), a size cap on every body, and userinfo JWEs checked
@@ -31,6 +32,7 @@ import base64
 import binascii
 import contextlib
 import contextvars
+import hashlib
 import json
 import logging
 import secrets
@@ -39,13 +41,13 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import requests
 import urllib3
 from jwcrypto import jwe, jwk, jws
 from jwcrypto.common import JWException
 from requests.adapters import HTTPAdapter
-from sgid_client import SgidClient, generate_pkce_pair
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ReadTimeoutError
@@ -147,14 +149,7 @@ class SgidAdapter:
         callback_deadline: float = CALLBACK_DEADLINE,
         login_ttl: int = LOGIN_TTL,
     ):
-        self._sdk = SgidClient(
-            client_id=client_id,
-            client_secret=client_secret,
-            private_key=private_key,
-            redirect_uri=redirect_uri,
-            hostname=hostname.rstrip("/"),
-        )
-        self.issuer = self._sdk.issuer
+        self.issuer = f"{hostname.rstrip('/')}/v2"
         self._client_id = client_id
         self._client_secret = client_secret
         self._redirect_uri = redirect_uri
@@ -190,12 +185,22 @@ class SgidAdapter:
         )
 
     def start_login(self) -> LoginStart:
-        code_verifier, code_challenge = generate_pkce_pair(64)
+        code_verifier = secrets.token_urlsafe(48)  # 64 characters, as the SDK's (RFC 7636)
         state = secrets.token_urlsafe(32)
-        nonce = secrets.token_urlsafe(32)  # defect 1: never rely on the SDK's default
-        url = self._sdk.authorization_url(
-            code_challenge=code_challenge, state=state, scope=self._scopes, nonce=nonce
-        ).url
+        nonce = secrets.token_urlsafe(32)  # defect 1: fresh on every login
+        query = urlencode(
+            {
+                "client_id": self._client_id,
+                "scope": self._scopes,
+                "redirect_uri": self._redirect_uri,
+                "response_type": "code",
+                "code_challenge": _b64u_encode(hashlib.sha256(code_verifier.encode()).digest()),
+                "code_challenge_method": "S256",
+                "state": state,
+                "nonce": nonce,
+            }
+        )
+        url = f"{self.issuer}/oauth/authorize?{query}"
         return LoginStart(url=url, state=state, nonce=nonce, code_verifier=code_verifier)
 
     def finish_login(self, *, code: str, code_verifier: str, nonce: str) -> Identity:
@@ -563,6 +568,10 @@ def _jwe_plaintext_cap(token: object, algs: frozenset[str], encs: frozenset[str]
 
 def _b64u_decode(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _b64u_encode(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
 def _log_dropped(names: list[str]) -> None:
