@@ -28,13 +28,16 @@ print(json.dumps(sorted(sys.modules)))
 """
 
 # Never in a worker: the official sgID SDK and pycryptodome, which it loads (with cffi and
-# cffi's C parser) to convert a key; the adapter does all it needs with jwcrypto. Nor the
-# development tools: the emulator, the key generator, the dev server, pytest.
+# cffi's C parser) to convert a key; the adapter does all it needs with jwcrypto. Nor requests
+# and the charset detector it loads: the adapter calls sgID with urllib3. Nor the development
+# tools: the emulator, the key generator, the dev server, pytest.
 NEVER = [
     "sgid_client",
     "Crypto",
     "cffi",
     "pycparser",
+    "requests",
+    "charset_normalizer",
     "sgid_emulator",
     f"{PACKAGE}.keys",
     f"{PACKAGE}.dev",

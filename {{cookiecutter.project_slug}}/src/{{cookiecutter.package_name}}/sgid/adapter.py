@@ -8,7 +8,7 @@ here and referred to by number below:
 3. openid-only logins raise KeyError('key')          -> no key/data simply means no data
 4. parseData never parses JSON objects               -> the catalog parses values (profile.py)
 5. callback() returns three values                   -> we do not call it (see 6)
-6. no timeout on any HTTP call                       -> our own requests.Session with timeouts,
+6. no timeout on any HTTP call                       -> our own urllib3 pool with timeouts,
                                                         no redirects followed, bounded bodies,
                                                         one deadline for the whole callback, and
                                                         a bounded pool of kept-alive connections
@@ -41,13 +41,13 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
+from urllib.request import getproxies, proxy_bypass
 
-import requests
+import certifi
 import urllib3
 from jwcrypto import jwe, jwk, jws
 from jwcrypto.common import JWException
-from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ReadTimeoutError
@@ -156,10 +156,7 @@ class SgidAdapter:
         self._scopes = " ".join(scopes)
         self._requested = frozenset(scopes)
         self._private_key = jwk.JWK.from_pem(private_key.encode("ascii"))
-        self._http = requests.Session()
-        self._http.mount("http://", _WatchedAdapter())
-        self._http.mount("https://", _WatchedAdapter())
-        self._http.headers["User-Agent"] = "sgid-relying-party"
+        self._http = _connections(self.issuer)
         self._timeouts = timeouts
         self._callback_deadline = callback_deadline
         self._in_flight = threading.BoundedSemaphore(MAX_CALLBACKS_IN_FLIGHT)
@@ -248,16 +245,18 @@ class SgidAdapter:
     # --- HTTP: every call bounded in time and size, never following redirects ---------------
 
     def _post_json(self, url: str, form: dict) -> dict:
-        return self._json(self._request("POST", url, data=form))
+        body = urlencode(form)
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        return self._json(url, *self._request("POST", url, body=body, headers=headers))
 
     def _get_json(self, url: str, headers: dict | None = None) -> dict:
-        return self._json(self._request("GET", url, headers=headers))
+        return self._json(url, *self._request("GET", url, headers=headers or {}))
 
     def _get(self, url: str) -> bytes:
-        response = self._request("GET", url)
-        if response.status_code != 200:
-            raise SgidError(f"{_path(url)} answered HTTP {response.status_code}", unavailable=True)
-        return response.content
+        status, body = self._request("GET", url)
+        if status != 200:
+            raise SgidError(f"{_path(url)} answered HTTP {status}", unavailable=True)
+        return body
 
     def _timeout(self, url: str) -> tuple[float, float]:
         """The per-call timeouts, cut down to what is left of the callback's deadline."""
@@ -269,31 +268,35 @@ class SgidAdapter:
             raise SgidError(f"{_path(url)} not called: login deadline passed", unavailable=True)
         return (min(self._timeouts[0], left), min(self._timeouts[1], left))
 
-    def _request(self, method: str, url: str, **kwargs) -> requests.Response:
-        timeout = self._timeout(url)
+    def _request(
+        self, method: str, url: str, *, body: str | None = None, headers: dict | None = None
+    ) -> tuple[int, bytes]:
+        """(status, body) of one call to sgID, its body capped and any redirect not followed."""
+        connect, read = self._timeout(url)
         started = time.monotonic()
         try:
             response = self._http.request(
                 method,
                 url,
-                timeout=timeout,
-                allow_redirects=False,
-                stream=True,
-                **kwargs,
+                body=body,
+                headers={**REQUEST_HEADERS, **(headers or {})},
+                timeout=urllib3.Timeout(connect=connect, read=read),
+                retries=_STALE_CONNECTION_RETRY,
+                redirect=False,
+                preload_content=False,
             )
-            body = response.raw.read(MAX_RESPONSE_BYTES + 1, decode_content=True)
-            response._content = body
+            content = response.read(MAX_RESPONSE_BYTES + 1, decode_content=True)
             # A body read to its end has already gone back to the pool with its connection
             # (urllib3 releases it at the end of the body), so this closes nothing then. It hangs
             # up on a connection whose body is left unread (over the cap), which must never carry
             # another call: the rest of that body would be read as the next answer.
             response.close()
-        # Reading the body from urllib3 directly (to cap its size) raises urllib3's errors, a
-        # read timeout midway for one, not requests' wrappers.
-        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+            response.release_conn()
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
             _raise_if_deadline_passed(url)
+            cause = getattr(exc, "reason", None) or exc  # what a MaxRetryError wraps
             raise SgidError(
-                f"{_path(url)} unreachable ({exc.__class__.__name__})", unavailable=True
+                f"{_path(url)} unreachable ({cause.__class__.__name__})", unavailable=True
             ) from None
         # A body without Content-Length ends at EOF, which the watchdog's shutdown looks like.
         _raise_if_deadline_passed(url)
@@ -301,25 +304,25 @@ class SgidAdapter:
             "sgid %s %s -> %s in %.0f ms",
             method,
             _path(url),
-            response.status_code,
+            response.status,
             (time.monotonic() - started) * 1000,
         )
-        if len(body) > MAX_RESPONSE_BYTES:
+        if len(content) > MAX_RESPONSE_BYTES:
             raise SgidError(
                 f"{_path(url)} answered more than {MAX_RESPONSE_BYTES} bytes", unavailable=True
             )
-        return response
+        return response.status, content
 
     @staticmethod
-    def _json(response: requests.Response) -> dict:
-        path = _path(response.url or "")
-        if response.status_code >= 500:
-            raise SgidError(f"{path} answered HTTP {response.status_code}", unavailable=True)
-        if response.status_code != 200:
-            error = _safe_json(response.content).get("error")
+    def _json(url: str, status: int, content: bytes) -> dict:
+        path = _path(url)
+        if status >= 500:
+            raise SgidError(f"{path} answered HTTP {status}", unavailable=True)
+        if status != 200:
+            error = _safe_json(content).get("error")
             error = error if isinstance(error, str) and error.isascii() and len(error) < 40 else "?"
-            raise SgidError(f"{path} refused with HTTP {response.status_code} ({error})")
-        body = _safe_json(response.content)
+            raise SgidError(f"{path} refused with HTTP {status} ({error})")
+        body = _safe_json(content)
         if not body:
             raise SgidError(
                 f"{path} answered something that is not a JSON object", unavailable=True
@@ -752,23 +755,33 @@ class _StaleConnectionRetry(Retry):
         return super().increment(method, url, response, error, **kwargs)
 
 
-class _WatchedAdapter(HTTPAdapter):
-    """requests' adapter, with connections the current callback's watchdog can cut, kept alive
-    in a pool of SGID_POOL_SIZE per process."""
+_STALE_CONNECTION_RETRY = _StaleConnectionRetry()
+# Sent on every call. gzip and deflate bodies are inflated within the size cap (urllib3 2.6+).
+REQUEST_HEADERS = {
+    "User-Agent": "sgid-relying-party",
+    "Accept": "*/*",
+    "Accept-Encoding": "gzip, deflate",
+}
 
-    def __init__(self) -> None:
-        super().__init__(
-            pool_connections=1,  # one host: sgID
-            pool_maxsize=SGID_POOL_SIZE,
-            max_retries=_StaleConnectionRetry(),
-        )
 
-    def init_poolmanager(self, *args, **kwargs) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {
-            "http": _WatchedHTTPPool,
-            "https": _WatchedHTTPSPool,
-        }
+def _connections(issuer: str) -> urllib3.PoolManager:
+    """Connections to sgID the current callback's watchdog can cut, kept alive in a pool of
+    SGID_POOL_SIZE per process, certificates checked against certifi's roots.
+
+    urllib3 directly, not requests: the adapter needs nothing requests adds, and requests loads a
+    charset detector into every process (about 4 MB of each worker's memory, with requests
+    itself). As requests does, the environment's proxy for sgID's scheme is used (HTTPS_PROXY,
+    NO_PROXY); unlike it, no ~/.netrc password is ever sent.
+    """
+    options = {"num_pools": 1, "maxsize": SGID_POOL_SIZE, "ca_certs": certifi.where()}
+    parts = urlsplit(issuer)
+    proxy = getproxies().get(parts.scheme)
+    if proxy and not proxy_bypass(parts.hostname or ""):
+        manager = urllib3.ProxyManager(proxy, **options)
+    else:
+        manager = urllib3.PoolManager(**options)
+    manager.pool_classes_by_scheme = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
+    return manager
 
 
 def _safe_json(content: bytes) -> dict:
