@@ -327,8 +327,8 @@ def memory_section(d: dict) -> tuple[list[str], list[list]]:
         "includes shared pages (libraries mapped by both workers and the master); the private "
         "column (USS, from `/proc/<pid>/smaps_rollup`) is what each worker alone costs. "
         "What a worker imports is checked by each generated project's `tests/unit/"
-        "test_imports.py` (no pycryptodome, cffi, sgid-client; no store or framework it does "
-        "not use).",
+        "test_imports.py` (no sgid-client, pycryptodome, cffi, requests or charset detector; "
+        "no PostgreSQL driver for SQLite; no development tools).",
         "",
         "```sh",
         "uv run python bench/memory.py --logins 1000,5000 --clients 8   # all frameworks",
@@ -355,7 +355,7 @@ def memory_section(d: dict) -> tuple[list[str], list[list]]:
     ]
     summary = [
         [
-            "RSS per worker after 1,000 logins (worst)",
+            f"RSS per worker after 1,000 logins, {d.get('clients', 4)} clients (worst)",
             f"≤ {d['target_mb']} MB",
             f"{worst} MB",
             verdict(worst <= d["target_mb"] and not d["failures"]),
