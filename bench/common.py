@@ -62,6 +62,30 @@ def project(framework: str, store: str = "database", **answers) -> Path:
     return path
 
 
+# The baseline relying party's environment (bench/baseline_rp.py): the official SDK, which the
+# generated projects do not install, with its CVE pins lifted as the projects once lifted them.
+BASELINE_REQUIREMENTS = ["flask", "gunicorn", "sgid-client==0.3.0"]
+BASELINE_OVERRIDES = ["jwcrypto>=1.5.6", "pycryptodome>=3.19.1", "requests>=2.32.4"]
+
+
+def baseline_python() -> Path:
+    """The Python of a venv with what bench/baseline_rp.py needs, made once per run."""
+    venv = WORK / "baseline-venv"
+    python = venv / "bin" / "python"
+    if not python.exists():
+        shutil.rmtree(venv, ignore_errors=True)
+        overrides = WORK / "baseline-overrides.txt"
+        overrides.parent.mkdir(parents=True, exist_ok=True)
+        overrides.write_text("\n".join(BASELINE_OVERRIDES) + "\n", encoding="utf-8")
+        subprocess.run(["uv", "venv", "-q", "--python", sys.executable, str(venv)], check=True)
+        subprocess.run(
+            ["uv", "pip", "install", "-q", "--python", str(python), "--compile-bytecode"]
+            + ["--override", str(overrides), *BASELINE_REQUIREMENTS],
+            check=True,
+        )
+    return python
+
+
 def quiet(function, *args, **kwargs):
     """Run function with the hooks' chatter sent to /dev/null (they print to our stdout)."""
     sys.stdout.flush()

@@ -14,7 +14,7 @@ import multiprocessing
 import tempfile
 from pathlib import Path
 
-from common import FRAMEWORKS, measure_each, project
+from common import FRAMEWORKS, baseline_python, measure_each, project
 from stack import SCOPES, Stack, drive, percentiles
 
 TARGET_RATIO = 0.9
@@ -49,16 +49,14 @@ def side(name: str, runs: list[dict], counts: dict) -> dict:
 
 def measure(framework: str, store: str, clients: int, rounds: int, seconds: float) -> dict:
     path = project(framework, store)
-    # The baseline is a Flask app: it runs from a baked Flask project's environment, which has
-    # flask, gunicorn and sgid-client (with the patched pins), whatever framework is measured.
-    baseline_python = str(project("flask", "database") / ".venv" / "bin" / "python")
+    baseline = str(baseline_python())  # its own environment: the projects have no sgid-client
     with tempfile.TemporaryDirectory() as tmp, Stack(path, Path(tmp)) as stack:
         free_port = stack.servers.free_port
         app_port, base_ports = free_port(), [free_port(), free_port()]
         stack.emulator([app_port, *base_ports])
         stack.app(app_port, store)
         for port in base_ports:
-            stack.baseline(port, baseline_python)
+            stack.baseline(port, baseline)
         targets = {
             "app": [f"http://127.0.0.1:{app_port}"],
             # One client per baseline port: its sessions live in one worker's memory.

@@ -45,9 +45,10 @@ VERSIONS_OF = [
     "gunicorn",
     "sqlalchemy",
     "redis",
-    "sgid-client",
     "jwcrypto",
     "cryptography",
+    "urllib3",
+    "certifi",
     "requests",
     "pytest",
 ]

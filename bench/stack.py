@@ -122,7 +122,7 @@ class Stack:
 
     def baseline(self, port: int, python: str):
         """bench/baseline_rp.py under gunicorn with one worker (its sessions are in memory),
-        run by python (an environment with flask, gunicorn and sgid-client)."""
+        run by python (common.baseline_python: flask, gunicorn and sgid-client)."""
         process = self.servers.spawn(
             [python, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1"]
             + ["--no-control-socket", "--chdir", str(BENCH), "baseline_rp:app"],

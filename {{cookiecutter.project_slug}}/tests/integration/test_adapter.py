@@ -2,10 +2,12 @@
 routed around) and raw sockets sending what no HTTP server would, slowly.
 """
 
+import http.client
 import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -69,7 +71,7 @@ def test_a_hanging_sgid_fails_within_the_timeout(adapter, emulator):
 
 
 def test_an_answer_that_stalls_midway_is_an_outage_too(key_files, app_port):
-    """The body is read from urllib3 directly, whose read timeout is not a requests error."""
+    """A read timeout midway through the body (raised by urllib3 as it reads) is an outage."""
     listener = socket.create_server(("127.0.0.1", 0))
     head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 900\r\n\r\n"
 
@@ -287,3 +289,70 @@ def test_the_token_post_is_never_sent_twice(key_files):
     assert second.value.unavailable
     assert len(seen) == 1
     assert [line.split()[0] for line in seen[0]] == ["POST", "POST"]
+
+
+# --- a forward proxy named by the environment ----------------------------------------------------
+
+
+def forward_proxy() -> tuple[ThreadingHTTPServer, list[str]]:
+    """An HTTP forward proxy on a loopback port, relaying each request to the host it names,
+    and the list of the requests it relayed ("POST /v2/oauth/token")."""
+    relayed: list[str] = []
+
+    class Relay(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def relay(self) -> None:
+            target = urlsplit(self.path)  # absolute form: how a client talks to a proxy
+            relayed.append(f"{self.command} {target.path}")
+            length = int(self.headers.get("Content-Length") or 0)
+            upstream = http.client.HTTPConnection(target.hostname, target.port, timeout=5)
+            with_query = target.path + (f"?{target.query}" if target.query else "")
+            upstream.request(
+                self.command, with_query, self.rfile.read(length), dict(self.headers.items())
+            )
+            answer = upstream.getresponse()
+            body = answer.read()
+            upstream.close()
+            self.send_response(answer.status)
+            self.send_header("Content-Type", answer.getheader("Content-Type", ""))
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = relay
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Relay)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, relayed
+
+
+@pytest.mark.parametrize(
+    ("no_proxy", "through_the_proxy"),
+    [
+        ("", ["POST /v2/oauth/token", "GET /v2/.well-known/jwks.json", "GET /v2/oauth/userinfo"]),
+        ("127.0.0.1", []),
+    ],
+)
+def test_sgid_is_called_through_the_environments_proxy(
+    emulator, key_files, app_port, monkeypatch, no_proxy, through_the_proxy
+):
+    proxy, relayed = forward_proxy()
+    with monkeypatch.context() as env:  # read when the adapter is made
+        for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "all_proxy"):
+            env.delenv(name, raising=False)
+        env.setenv("http_proxy", f"http://127.0.0.1:{proxy.server_port}")
+        env.setenv("no_proxy", no_proxy)
+        proxied = adapter_at(
+            emulator.base_url + "/", key_files, redirect_uri=f"http://127.0.0.1:{app_port}/callback"
+        )
+    start = proxied.start_login()
+    identity = proxied.finish_login(
+        code=approve(start, "denise"), code_verifier=start.code_verifier, nonce=start.nonce
+    )
+    proxy.shutdown()
+    assert identity.data["myinfo.name"] == "DENISE TAN HUI MIN"
+    assert relayed == through_the_proxy

@@ -1,6 +1,6 @@
 """The only code that talks to sgID.
 
-It wraps the official SDK (sgid-client 0.3.0) and routes around its known defects, numbered
+It does what the official SDK (sgid-client 0.3.0) does, without its known defects, numbered
 here and referred to by number below:
 
 1. the default nonce is evaluated once at import     -> a fresh nonce is passed on every login
@@ -8,7 +8,7 @@ here and referred to by number below:
 3. openid-only logins raise KeyError('key')          -> no key/data simply means no data
 4. parseData never parses JSON objects               -> the catalog parses values (profile.py)
 5. callback() returns three values                   -> we do not call it (see 6)
-6. no timeout on any HTTP call                       -> our own requests.Session with timeouts,
+6. no timeout on any HTTP call                       -> our own urllib3 pool with timeouts,
                                                         no redirects followed, bounded bodies,
                                                         one deadline for the whole callback, and
                                                         a bounded pool of kept-alive connections
@@ -16,11 +16,12 @@ here and referred to by number below:
                                                         checked here with CLOCK_SKEW, on the payload
                                                         whose signature was verified (the SDK
                                                         re-parses the token with URL-decoding)
-8. pinned dependencies with CVEs                     -> overridden in pyproject.toml
+8. pinned dependencies with CVEs; pycryptodome and   -> the SDK is not a dependency: the
+   cffi loaded into every process for one key          authorization request is built here as
+   conversion (about 4 MB per worker)                  the SDK builds it (PKCE S256), and the
+                                                       key is read once, by jwcrypto
 9. state is not checked                              -> login.py binds state to the session
 10. raw response bodies in exception text            -> SgidError carries a safe message only
-
-From the SDK we keep what it gets right: authorization URL building and PKCE generation.
 
 Whatever sgID answers costs bounded time and memory: one wall-clock deadline over all calls of a
 callback (connect, headers and body alike), a size cap on every body, and userinfo JWEs checked
@@ -31,6 +32,7 @@ import base64
 import binascii
 import contextlib
 import contextvars
+import hashlib
 import json
 import logging
 import secrets
@@ -39,13 +41,13 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from urllib.parse import urlencode, urlsplit
+from urllib.request import getproxies, proxy_bypass
 
-import requests
+import certifi
 import urllib3
 from jwcrypto import jwe, jwk, jws
 from jwcrypto.common import JWException
-from requests.adapters import HTTPAdapter
-from sgid_client import SgidClient, generate_pkce_pair
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ReadTimeoutError
@@ -147,24 +149,14 @@ class SgidAdapter:
         callback_deadline: float = CALLBACK_DEADLINE,
         login_ttl: int = LOGIN_TTL,
     ):
-        self._sdk = SgidClient(
-            client_id=client_id,
-            client_secret=client_secret,
-            private_key=private_key,
-            redirect_uri=redirect_uri,
-            hostname=hostname.rstrip("/"),
-        )
-        self.issuer = self._sdk.issuer
+        self.issuer = f"{hostname.rstrip('/')}/v2"
         self._client_id = client_id
         self._client_secret = client_secret
         self._redirect_uri = redirect_uri
         self._scopes = " ".join(scopes)
         self._requested = frozenset(scopes)
         self._private_key = jwk.JWK.from_pem(private_key.encode("ascii"))
-        self._http = requests.Session()
-        self._http.mount("http://", _WatchedAdapter())
-        self._http.mount("https://", _WatchedAdapter())
-        self._http.headers["User-Agent"] = "sgid-relying-party"
+        self._http = _connections(self.issuer)
         self._timeouts = timeouts
         self._callback_deadline = callback_deadline
         self._in_flight = threading.BoundedSemaphore(MAX_CALLBACKS_IN_FLIGHT)
@@ -190,12 +182,22 @@ class SgidAdapter:
         )
 
     def start_login(self) -> LoginStart:
-        code_verifier, code_challenge = generate_pkce_pair(64)
+        code_verifier = secrets.token_urlsafe(48)  # 64 characters, as the SDK's (RFC 7636)
         state = secrets.token_urlsafe(32)
-        nonce = secrets.token_urlsafe(32)  # defect 1: never rely on the SDK's default
-        url = self._sdk.authorization_url(
-            code_challenge=code_challenge, state=state, scope=self._scopes, nonce=nonce
-        ).url
+        nonce = secrets.token_urlsafe(32)  # defect 1: fresh on every login
+        query = urlencode(
+            {
+                "client_id": self._client_id,
+                "scope": self._scopes,
+                "redirect_uri": self._redirect_uri,
+                "response_type": "code",
+                "code_challenge": _b64u_encode(hashlib.sha256(code_verifier.encode()).digest()),
+                "code_challenge_method": "S256",
+                "state": state,
+                "nonce": nonce,
+            }
+        )
+        url = f"{self.issuer}/oauth/authorize?{query}"
         return LoginStart(url=url, state=state, nonce=nonce, code_verifier=code_verifier)
 
     def finish_login(self, *, code: str, code_verifier: str, nonce: str) -> Identity:
@@ -243,16 +245,18 @@ class SgidAdapter:
     # --- HTTP: every call bounded in time and size, never following redirects ---------------
 
     def _post_json(self, url: str, form: dict) -> dict:
-        return self._json(self._request("POST", url, data=form))
+        body = urlencode(form)
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        return self._json(url, *self._request("POST", url, body=body, headers=headers))
 
     def _get_json(self, url: str, headers: dict | None = None) -> dict:
-        return self._json(self._request("GET", url, headers=headers))
+        return self._json(url, *self._request("GET", url, headers=headers or {}))
 
     def _get(self, url: str) -> bytes:
-        response = self._request("GET", url)
-        if response.status_code != 200:
-            raise SgidError(f"{_path(url)} answered HTTP {response.status_code}", unavailable=True)
-        return response.content
+        status, body = self._request("GET", url)
+        if status != 200:
+            raise SgidError(f"{_path(url)} answered HTTP {status}", unavailable=True)
+        return body
 
     def _timeout(self, url: str) -> tuple[float, float]:
         """The per-call timeouts, cut down to what is left of the callback's deadline."""
@@ -264,31 +268,35 @@ class SgidAdapter:
             raise SgidError(f"{_path(url)} not called: login deadline passed", unavailable=True)
         return (min(self._timeouts[0], left), min(self._timeouts[1], left))
 
-    def _request(self, method: str, url: str, **kwargs) -> requests.Response:
-        timeout = self._timeout(url)
+    def _request(
+        self, method: str, url: str, *, body: str | None = None, headers: dict | None = None
+    ) -> tuple[int, bytes]:
+        """(status, body) of one call to sgID, its body capped and any redirect not followed."""
+        connect, read = self._timeout(url)
         started = time.monotonic()
         try:
             response = self._http.request(
                 method,
                 url,
-                timeout=timeout,
-                allow_redirects=False,
-                stream=True,
-                **kwargs,
+                body=body,
+                headers={**REQUEST_HEADERS, **(headers or {})},
+                timeout=urllib3.Timeout(connect=connect, read=read),
+                retries=_STALE_CONNECTION_RETRY,
+                redirect=False,
+                preload_content=False,
             )
-            body = response.raw.read(MAX_RESPONSE_BYTES + 1, decode_content=True)
-            response._content = body
+            content = response.read(MAX_RESPONSE_BYTES + 1, decode_content=True)
             # A body read to its end has already gone back to the pool with its connection
             # (urllib3 releases it at the end of the body), so this closes nothing then. It hangs
             # up on a connection whose body is left unread (over the cap), which must never carry
             # another call: the rest of that body would be read as the next answer.
             response.close()
-        # Reading the body from urllib3 directly (to cap its size) raises urllib3's errors, a
-        # read timeout midway for one, not requests' wrappers.
-        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+            response.release_conn()
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
             _raise_if_deadline_passed(url)
+            cause = getattr(exc, "reason", None) or exc  # what a MaxRetryError wraps
             raise SgidError(
-                f"{_path(url)} unreachable ({exc.__class__.__name__})", unavailable=True
+                f"{_path(url)} unreachable ({cause.__class__.__name__})", unavailable=True
             ) from None
         # A body without Content-Length ends at EOF, which the watchdog's shutdown looks like.
         _raise_if_deadline_passed(url)
@@ -296,25 +304,25 @@ class SgidAdapter:
             "sgid %s %s -> %s in %.0f ms",
             method,
             _path(url),
-            response.status_code,
+            response.status,
             (time.monotonic() - started) * 1000,
         )
-        if len(body) > MAX_RESPONSE_BYTES:
+        if len(content) > MAX_RESPONSE_BYTES:
             raise SgidError(
                 f"{_path(url)} answered more than {MAX_RESPONSE_BYTES} bytes", unavailable=True
             )
-        return response
+        return response.status, content
 
     @staticmethod
-    def _json(response: requests.Response) -> dict:
-        path = _path(response.url or "")
-        if response.status_code >= 500:
-            raise SgidError(f"{path} answered HTTP {response.status_code}", unavailable=True)
-        if response.status_code != 200:
-            error = _safe_json(response.content).get("error")
+    def _json(url: str, status: int, content: bytes) -> dict:
+        path = _path(url)
+        if status >= 500:
+            raise SgidError(f"{path} answered HTTP {status}", unavailable=True)
+        if status != 200:
+            error = _safe_json(content).get("error")
             error = error if isinstance(error, str) and error.isascii() and len(error) < 40 else "?"
-            raise SgidError(f"{path} refused with HTTP {response.status_code} ({error})")
-        body = _safe_json(response.content)
+            raise SgidError(f"{path} refused with HTTP {status} ({error})")
+        body = _safe_json(content)
         if not body:
             raise SgidError(
                 f"{path} answered something that is not a JSON object", unavailable=True
@@ -565,6 +573,10 @@ def _b64u_decode(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+def _b64u_encode(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
 def _log_dropped(names: list[str]) -> None:
     """One line for fields sgID sent for scopes the app did not request.
 
@@ -743,23 +755,33 @@ class _StaleConnectionRetry(Retry):
         return super().increment(method, url, response, error, **kwargs)
 
 
-class _WatchedAdapter(HTTPAdapter):
-    """requests' adapter, with connections the current callback's watchdog can cut, kept alive
-    in a pool of SGID_POOL_SIZE per process."""
+_STALE_CONNECTION_RETRY = _StaleConnectionRetry()
+# Sent on every call. gzip and deflate bodies are inflated within the size cap (urllib3 2.6+).
+REQUEST_HEADERS = {
+    "User-Agent": "sgid-relying-party",
+    "Accept": "*/*",
+    "Accept-Encoding": "gzip, deflate",
+}
 
-    def __init__(self) -> None:
-        super().__init__(
-            pool_connections=1,  # one host: sgID
-            pool_maxsize=SGID_POOL_SIZE,
-            max_retries=_StaleConnectionRetry(),
-        )
 
-    def init_poolmanager(self, *args, **kwargs) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {
-            "http": _WatchedHTTPPool,
-            "https": _WatchedHTTPSPool,
-        }
+def _connections(issuer: str) -> urllib3.PoolManager:
+    """Connections to sgID the current callback's watchdog can cut, kept alive in a pool of
+    SGID_POOL_SIZE per process, certificates checked against certifi's roots.
+
+    urllib3 directly, not requests: the adapter needs nothing requests adds, and requests loads a
+    charset detector into every process (about 4 MB of each worker's memory, with requests
+    itself). As requests does, the environment's proxy for sgID's scheme is used (HTTPS_PROXY,
+    NO_PROXY); unlike it, no ~/.netrc password is ever sent.
+    """
+    options = {"num_pools": 1, "maxsize": SGID_POOL_SIZE, "ca_certs": certifi.where()}
+    parts = urlsplit(issuer)
+    proxy = getproxies().get(parts.scheme)
+    if proxy and not proxy_bypass(parts.hostname or ""):
+        manager = urllib3.ProxyManager(proxy, **options)
+    else:
+        manager = urllib3.PoolManager(**options)
+    manager.pool_classes_by_scheme = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
+    return manager
 
 
 def _safe_json(content: bytes) -> dict:
