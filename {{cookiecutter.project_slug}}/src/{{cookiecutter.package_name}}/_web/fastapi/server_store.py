@@ -1,19 +1,15 @@
 """What the server-side session stores (database, redis) share: the friendly 503 page while the
 store is down, and no size limit."""
 
-import logging
-
 from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.types import Message, Receive, Scope, Send
 from starsessions import SessionStore
 
 from ..config import Settings
-from ..pages.error_messages import STORE_RETRY_AFTER, STORE_UNAVAILABLE, StoreUnavailable
-from .error_handlers import render_error
+from ..pages.error_messages import StoreUnavailable
+from .error_handlers import store_unavailable_page
 from .session_cookie import SessionMiddleware, add_session_middleware
-
-log = logging.getLogger(__name__)
 
 
 def install_store(
@@ -74,8 +70,4 @@ class GuardedSessionMiddleware(SessionMiddleware):
             # failed: nobody can be told apart, so the page is the friendly 503.
             if started or scope["type"] != "http":
                 raise
-            log.warning("session store unavailable: %s", type(exc.__cause__).__name__)
-            page = render_error(
-                Request(scope), STORE_UNAVAILABLE, {"Retry-After": STORE_RETRY_AFTER}
-            )
-            await page(scope, receive, send)
+            await store_unavailable_page(Request(scope), exc)(scope, receive, send)
