@@ -102,13 +102,40 @@ def test_each_login_is_recorded(own_database):
     assert first.first_login == second.first_login < second.last_login
 
 
+def drop_the_users_table(app) -> None:
+    """From now on every use of the user records fails, as when the database is away."""
+    with app.state.user_records.engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE users")
+
+
+def assert_store_unavailable(response) -> None:
+    assert response.status_code == 503 and response.headers["retry-after"]
+    assert "We cannot open your session right now" in response.text
+
+
 @database_only
 def test_a_login_that_cannot_be_recorded_is_the_friendly_503(own_database):
     with TestClient(create_app(own_database), follow_redirects=False) as client:
-        with client.app.state.user_records.engine.begin() as connection:
-            connection.exec_driver_sql("DROP TABLE users")  # every record_login now fails
+        drop_the_users_table(client.app)
         response = in_process.log_in(client)
-        assert response.status_code == 503 and response.headers["retry-after"]
-        assert "We cannot open your session right now" in response.text
+        assert_store_unavailable(response)
         assert not [c for c in response.headers.get_list("set-cookie") if "session=" in c]
         assert login_next(client.get("/profile")) == "/profile"
+
+
+@database_only
+def test_a_page_reading_the_records_is_the_friendly_503_when_it_cannot(own_database):
+    from {{ cookiecutter.package_name }}.web.sessions import in_database  # the database store's
+
+    app = create_app(own_database)
+
+    @app.get("/record")
+    async def record(request: Request, user: CurrentUser):
+        found = await in_database(request.app.state.user_records.find, user.sub)
+        return {"sub": found.sub}
+
+    with TestClient(app, follow_redirects=False) as client:
+        in_process.log_in(client)
+        assert client.get("/record").status_code == 200
+        drop_the_users_table(app)
+        assert_store_unavailable(client.get("/record"))

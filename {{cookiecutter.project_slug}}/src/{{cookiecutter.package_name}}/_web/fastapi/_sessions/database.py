@@ -4,6 +4,9 @@ the user records (accounts/records.py) in the same database.
 Both are synchronous: here they run in Starlette's thread pool.
 """
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 from starsessions import SessionStore
@@ -18,12 +21,15 @@ from .session_cookie import Session, rotate_session_id
 
 __all__ = [
     "Session",
+    "in_database",
     "install",
     "record_login",
     "rotate_session_id",
     "session_fits",
     "store_is_reachable",
 ]
+
+T = TypeVar("T")
 
 
 def install(app: FastAPI, settings: Settings) -> None:
@@ -36,9 +42,14 @@ def install(app: FastAPI, settings: Settings) -> None:
 
 
 async def record_login(app: FastAPI, identity: Identity) -> None:
-    """Keep the login in the user records; a database that does not answer is the 503 page."""
+    await in_database(app.state.user_records.record_login, identity)
+
+
+async def in_database(call: Callable[..., T], *args) -> T:
+    """`call(*args)`, a UserRecords method say, in the thread pool; a database that does not
+    answer makes the page the friendly 503, as it does while sessions cannot be read."""
     try:
-        await run_in_threadpool(app.state.user_records.record_login, identity)
+        return await run_in_threadpool(call, *args)
     except STORE_ERRORS as exc:
         raise StoreUnavailable from exc
 
