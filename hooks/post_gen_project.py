@@ -99,6 +99,8 @@ CHOICE_PATHS: list[tuple[str, dict[str, tuple[str, ...]], str | None]] = [
         {"framework": ("django",)},
         "src/{package}/accounts/records.py",
     ),
+    # Django's request.user is its User model instead.
+    ("src/{package}/accounts/user.py", {"framework": ("flask", "fastapi")}, None),
     # The chosen framework's web layer and its tests; then what only some frameworks need.
     *each("framework", FRAMEWORKS, "src/{package}/_web/{answer}", "src/{package}/web"),
     *each("framework", FRAMEWORKS, "tests/_web/{answer}", "tests/web"),
