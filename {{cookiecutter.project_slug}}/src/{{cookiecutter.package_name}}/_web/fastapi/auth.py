@@ -46,8 +46,8 @@ async def callback(request: Request, session: Session):
             request.app.state.sgid,
             params,
             session,
-            lambda session: session_fits(request, session),
-            access.may_log_in,
+            fits=lambda session: session_fits(request, session),
+            may_log_in=access.may_log_in,  # in the thread pool too: it may look things up
         )
         await record_login(request.app, identity)
     except login.CallbackError as exc:

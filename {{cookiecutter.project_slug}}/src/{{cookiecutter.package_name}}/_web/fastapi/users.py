@@ -49,10 +49,10 @@ CurrentUser = Annotated[User, Depends(_current_user)]
 def install(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired):
-        return login_redirect(request)
+        return _login_redirect(request)
 
 
-def login_redirect(request: Request) -> RedirectResponse:
+def _login_redirect(request: Request) -> RedirectResponse:
     """302 to the login, which sends the visitor back to this page, query string and all.
 
     302 rather than Starlette's default 307: the login is a different page, to be fetched
