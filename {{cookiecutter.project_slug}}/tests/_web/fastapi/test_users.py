@@ -63,11 +63,11 @@ def test_the_way_back_names_the_same_page_and_query(client):
 
 
 def test_the_user_is_who_logged_in(client):
-    persona = personas()[DEFAULT_PERSONA]
+    identity = identity_of(personas()[DEFAULT_PERSONA])
     assert client.get("/hello").json() == {"name": None}
     assert in_process.log_in(client, DEFAULT_PERSONA).status_code == 303
-    assert client.get("/hello").json() == {"name": persona["data"].get("myinfo.name")}
-    assert client.get("/files/x").json()["sub"] == identity_of(persona).sub
+    assert client.get("/hello").json() == {"name": identity.data.get("myinfo.name")}
+    assert client.get("/files/x").json()["sub"] == identity.sub
 
 
 def test_the_profile_shows_what_was_shared(client):
