@@ -34,10 +34,10 @@ T = TypeVar("T")
 
 def install(app: FastAPI, settings: Settings) -> None:
     store = SqlStore(SqlSessions(settings.store_url))
-    # The tables, if missing; serve.py's prepare() creates them once beforehand.
+    # The sessions table and the user records' (accounts/records.py), if missing; serve.py's
+    # prepare() creates them once beforehand.
     store.sessions.create_table()
     app.state.user_records = UserRecords(store.sessions.engine)
-    app.state.user_records.create_table()
     install_store(app, settings, store, STORE_ERRORS)
 
 
