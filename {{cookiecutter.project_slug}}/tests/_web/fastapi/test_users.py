@@ -114,11 +114,12 @@ def assert_store_unavailable(response) -> None:
 
 
 @database_only
-def test_a_login_that_cannot_be_recorded_is_the_friendly_503(own_database):
+def test_a_login_that_cannot_be_recorded_is_the_friendly_503(own_database, capsys):
     with TestClient(create_app(own_database), follow_redirects=False) as client:
         drop_the_users_table(client.app)
         response = in_process.log_in(client)
         assert_store_unavailable(response)
+        assert "login not recorded, so refused: OperationalError" in capsys.readouterr().err
         assert not [c for c in response.headers.get_list("set-cookie") if "session=" in c]
         assert login_next(client.get("/profile")) == "/profile"
 

@@ -5,6 +5,8 @@ a slow sgID then holds a thread, never the event loop serving everyone else. The
 own timeouts bound each call.
 """
 
+import logging
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
@@ -18,6 +20,7 @@ from .security import check_csrf
 from .sessions import Session, record_login, rotate_session_id, session_fits
 
 router = APIRouter(include_in_schema=False)
+log = logging.getLogger(__name__)
 
 
 @router.get("/login")
@@ -54,8 +57,9 @@ async def callback(request: Request, session: Session):
         response = error_handlers.callback_error_page(request, exc.kind)
     except StoreUnavailable as exc:
         # sgID logged them in but their record could not be kept: not logged in, for now.
+        log.warning("login not recorded, so refused: %s", type(exc.__cause__).__name__)
         session.clear()
-        response = error_handlers.store_unavailable_page(request, exc)
+        response = error_handlers.store_unavailable_page(request)
     else:
         await rotate_session_id(request)
         response = RedirectResponse(return_to, status_code=303)

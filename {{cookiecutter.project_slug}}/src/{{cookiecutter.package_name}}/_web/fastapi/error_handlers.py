@@ -12,7 +12,6 @@ from ..pages.error_messages import (
     STORE_RETRY_AFTER,
     STORE_UNAVAILABLE,
     ErrorPage,
-    StoreUnavailable,
     http_error_page,
 )
 from ..security.headers import security_headers
@@ -32,9 +31,8 @@ def callback_error_page(request: Request, kind: str) -> HTMLResponse:
     return render_error(request, CALLBACK_ERRORS[kind])
 
 
-def store_unavailable_page(request: Request, exc: StoreUnavailable) -> HTMLResponse:
+def store_unavailable_page(request: Request) -> HTMLResponse:
     """The friendly 503: nobody can be told apart (or recorded) while the store is down."""
-    log.warning("session store unavailable: %s", type(exc.__cause__).__name__)
     return render_error(request, STORE_UNAVAILABLE, {"Retry-After": STORE_RETRY_AFTER})
 
 

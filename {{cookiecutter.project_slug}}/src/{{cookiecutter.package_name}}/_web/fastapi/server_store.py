@@ -1,6 +1,8 @@
 """What the server-side session stores (database, redis) share: the friendly 503 page while the
 store is down, and no size limit."""
 
+import logging
+
 from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.types import Message, Receive, Scope, Send
@@ -10,6 +12,8 @@ from ..config import Settings
 from ..pages.error_messages import StoreUnavailable
 from .error_handlers import store_unavailable_page
 from .session_cookie import SessionMiddleware, add_session_middleware
+
+log = logging.getLogger(__name__)
 
 
 def install_store(
@@ -70,4 +74,5 @@ class GuardedSessionMiddleware(SessionMiddleware):
             # failed: nobody can be told apart, so the page is the friendly 503.
             if started or scope["type"] != "http":
                 raise
-            await store_unavailable_page(Request(scope), exc)(scope, receive, send)
+            log.warning("session store unavailable: %s", type(exc.__cause__).__name__)
+            await store_unavailable_page(Request(scope))(scope, receive, send)
