@@ -4,10 +4,8 @@ cookie, refusals and error pages as FastAPI produces them."""
 import asyncio
 import dataclasses
 import socket
-from urllib.parse import urlsplit
 
 import pytest
-import requests
 from fastapi.testclient import TestClient
 
 from {{ cookiecutter.package_name }}.config import ConfigError, load_settings
@@ -15,28 +13,18 @@ from {{ cookiecutter.package_name }}.web import create_app
 from {{ cookiecutter.package_name }}.web.server import dev_command, production_command
 from {{ cookiecutter.package_name }}.web.uvicorn_nodelay import Config
 
-
-@pytest.fixture
-def settings(app_env, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # the SQLite store, if any, goes in a scratch directory
-    return load_settings(app_env)
-
-
-@pytest.fixture
-def client(settings):
-    # As a context manager: one event loop for the whole test, as under uvicorn.
-    with TestClient(create_app(settings), follow_redirects=False) as client:
-        yield client
+from tests.web import in_process
 
 
 def test_routes_and_methods(client):
     assert client.get("/").status_code == 200
+    assert client.get("/profile").status_code == 302  # to log in first
     assert client.get("/login").status_code == 302
     assert client.get("/callback").status_code == 400  # no state: refused, but routed
     assert client.get("/logged-out").status_code == 200
     assert client.get("/healthz").status_code == 200
-    for method, path in [("POST", "/"), ("POST", "/login"), ("POST", "/callback")]:
-        assert client.request(method, path).status_code == 405, (method, path)
+    for path in ("/", "/profile", "/login", "/callback"):
+        assert client.post(path).status_code == 405, path
 
 
 def test_no_api_schema_or_docs_pages(client):
@@ -45,10 +33,8 @@ def test_no_api_schema_or_docs_pages(client):
 
 
 def log_in(client: TestClient) -> list[str]:
-    """A whole login, in process, through the emulator; the callback's Set-Cookie headers."""
-    authorize_url = client.get("/login").headers["location"]
-    callback = requests.get(authorize_url, allow_redirects=False, timeout=10).headers["location"]
-    response = client.get(f"/callback?{urlsplit(callback).query}")
+    """A whole login; the callback's Set-Cookie headers."""
+    response = in_process.log_in(client)
     assert response.status_code == 303
     return response.headers.get_list("set-cookie")
 

@@ -8,7 +8,7 @@ from ..pages import STATIC_DIR
 from ..serving.logs import configure as configure_logging
 from ..sgid.adapter import SgidAdapter
 from ..sgid.login import LoginCookie
-from . import access_log, auth, error_handlers, security, sessions, views
+from . import access_log, auth, error_handlers, security, sessions, users, views
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -32,6 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     error_handlers.install(app)
+    users.install(app)
     # Each add_middleware wraps what is there: the last added sees the request first.
     sessions.install(app, settings)
     security.install(app, settings)

@@ -5,17 +5,22 @@ a slow sgID then holds a thread, never the event loop serving everyone else. The
 own timeouts bound each call.
 """
 
+import logging
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
+from ..accounts import access
+from ..pages.error_messages import StoreUnavailable
 from ..sgid import login
 from . import error_handlers
 from .rendering import render
 from .security import check_csrf
-from .sessions import Session, rotate_session_id, session_fits
+from .sessions import Session, record_login, rotate_session_id, session_fits
 
 router = APIRouter(include_in_schema=False)
+log = logging.getLogger(__name__)
 
 
 @router.get("/login")
@@ -38,16 +43,23 @@ async def callback(request: Request, session: Session):
         # Every (name, value) pair as sent, so a repeated parameter is seen and refused.
         params = request.query_params.multi_items()
         # In the thread pool: the sgID calls block, and must not hold the event loop.
-        return_to = await run_in_threadpool(
+        identity, return_to = await run_in_threadpool(
             login.finish,
             pending,
             request.app.state.sgid,
             params,
             session,
-            lambda session: session_fits(request, session),
+            fits=lambda session: session_fits(request, session),
+            may_log_in=access.may_log_in,  # in the thread pool too: it may look things up
         )
+        await record_login(request.app, identity)
     except login.CallbackError as exc:
         response = error_handlers.callback_error_page(request, exc.kind)
+    except StoreUnavailable as exc:
+        # sgID logged them in but their record could not be kept: not logged in, for now.
+        log.warning("login not recorded, so refused: %s", type(exc.__cause__).__name__)
+        session.clear()
+        response = error_handlers.store_unavailable_page(request)
     else:
         await rotate_session_id(request)
         response = RedirectResponse(return_to, status_code=303)

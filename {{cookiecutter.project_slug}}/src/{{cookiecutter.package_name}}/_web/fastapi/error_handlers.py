@@ -7,7 +7,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
 from starlette.exceptions import HTTPException
 
-from ..pages.error_messages import CALLBACK_ERRORS, ErrorPage, http_error_page
+from ..pages.error_messages import (
+    CALLBACK_ERRORS,
+    STORE_RETRY_AFTER,
+    STORE_UNAVAILABLE,
+    ErrorPage,
+    http_error_page,
+)
 from ..security.headers import security_headers
 from .rendering import render
 from .security import CsrfRefused
@@ -23,6 +29,11 @@ def render_error(
 
 def callback_error_page(request: Request, kind: str) -> HTMLResponse:
     return render_error(request, CALLBACK_ERRORS[kind])
+
+
+def store_unavailable_page(request: Request) -> HTMLResponse:
+    """The friendly 503: nobody can be told apart (or recorded) while the store is down."""
+    return render_error(request, STORE_UNAVAILABLE, {"Retry-After": STORE_RETRY_AFTER})
 
 
 def install(app: FastAPI) -> None:

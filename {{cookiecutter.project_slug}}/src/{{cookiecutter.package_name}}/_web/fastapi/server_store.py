@@ -9,8 +9,8 @@ from starlette.types import Message, Receive, Scope, Send
 from starsessions import SessionStore
 
 from ..config import Settings
-from ..pages.error_messages import STORE_RETRY_AFTER, STORE_UNAVAILABLE, StoreUnavailable
-from .error_handlers import render_error
+from ..pages.error_messages import StoreUnavailable
+from .error_handlers import store_unavailable_page
 from .session_cookie import SessionMiddleware, add_session_middleware
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,4 @@ class GuardedSessionMiddleware(SessionMiddleware):
             if started or scope["type"] != "http":
                 raise
             log.warning("session store unavailable: %s", type(exc.__cause__).__name__)
-            page = render_error(
-                Request(scope), STORE_UNAVAILABLE, {"Retry-After": STORE_RETRY_AFTER}
-            )
-            await page(scope, receive, send)
+            await store_unavailable_page(Request(scope))(scope, receive, send)

@@ -1,11 +1,12 @@
-"""Home (the login button, or the profile once logged in) and the health check."""
+"""The pages: home (public) and the profile (signed-in people only); and the health check."""
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from ..sgid import login, profile
+from ..sgid import profile
 from .rendering import render
-from .sessions import Session, store_is_reachable
+from .sessions import store_is_reachable
+from .users import CurrentUser, OptionalUser
 
 router = APIRouter(include_in_schema=False)
 # Pages answer HEAD as well as GET, as web servers usually do (uptime monitors use it); FastAPI
@@ -13,13 +14,13 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse)
-async def home(request: Request, session: Session):
-    settings = request.app.state.settings
-    user = login.current_user(
-        session, settings.session_idle_minutes * 60, settings.session_max_hours * 3600
-    )
-    fields = profile.present(user["data"]) if user else []
-    return render(request, "home.html", user=user, fields=fields)
+async def home(request: Request, user: OptionalUser):
+    return render(request, "home.html", user=user)
+
+
+@router.api_route("/profile", methods=["GET", "HEAD"], response_class=HTMLResponse)
+async def profile_page(request: Request, user: CurrentUser):
+    return render(request, "profile.html", user=user, fields=profile.present(user.data))
 
 
 @router.api_route("/healthz", methods=["GET", "HEAD"])

@@ -9,14 +9,24 @@ import json
 from fastapi import FastAPI, Request
 from starsessions import SessionStore
 
+from ..accounts.records import UserRecords
 from ..config import Settings
+from ..sgid.adapter import Identity
 from ..stores.cookie import SessionSealer
 from .session_cookie import Session, add_session_middleware, rotate_session_id
 
-__all__ = ["Session", "install", "rotate_session_id", "session_fits", "store_is_reachable"]
+__all__ = [
+    "Session",
+    "install",
+    "record_login",
+    "rotate_session_id",
+    "session_fits",
+    "store_is_reachable",
+]
 
 
 def install(app: FastAPI, settings: Settings) -> None:
+    app.state.user_records = UserRecords()  # keeps nothing: no database (see there)
     store = EncryptedCookieStore(
         SessionSealer(settings.secret_key, settings.session_max_hours * 3600)
     )
@@ -27,6 +37,12 @@ def install(app: FastAPI, settings: Settings) -> None:
 def session_fits(request: Request, session: dict) -> bool:
     """Whether the store can keep this session (login.sign_in asks)."""
     return request.app.state.session_store.sealer.fits_at_login(session)
+
+
+async def record_login(app: FastAPI, identity: Identity) -> None:
+    """Without a database the records keep nothing, so this is not worth a thread; one that
+    writes to a database runs in the thread pool, as the database store's does."""
+    app.state.user_records.record_login(identity)
 
 
 async def store_is_reachable(app: FastAPI) -> bool:

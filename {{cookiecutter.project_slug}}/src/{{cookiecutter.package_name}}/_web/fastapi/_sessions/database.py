@@ -1,24 +1,57 @@
-"""Sessions in the database (stores/sql.py), through starsessions' public SessionStore.
+"""Sessions in the database (stores/sql.py), through starsessions' public SessionStore, and
+the user records (accounts/records.py) in the same database.
 
-The one SQL store is synchronous: here it runs in Starlette's thread pool.
+Both are synchronous: here they run in Starlette's thread pool.
 """
+
+from collections.abc import Callable
+from typing import TypeVar
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 from starsessions import SessionStore
 
+from ..accounts.records import UserRecords
 from ..config import Settings
+from ..pages.error_messages import StoreUnavailable
+from ..sgid.adapter import Identity
 from ..stores.sql import STORE_ERRORS, SqlSessions
 from .server_store import install_store, session_fits
 from .session_cookie import Session, rotate_session_id
 
-__all__ = ["Session", "install", "rotate_session_id", "session_fits", "store_is_reachable"]
+__all__ = [
+    "Session",
+    "in_database",
+    "install",
+    "record_login",
+    "rotate_session_id",
+    "session_fits",
+    "store_is_reachable",
+]
+
+T = TypeVar("T")
 
 
 def install(app: FastAPI, settings: Settings) -> None:
     store = SqlStore(SqlSessions(settings.store_url))
-    store.sessions.create_table()  # if missing; serve.py's prepare() does it once beforehand
+    # The sessions table and the user records' (accounts/records.py), if missing; serve.py's
+    # prepare() creates them once beforehand.
+    store.sessions.create_table()
+    app.state.user_records = UserRecords(store.sessions.engine)
     install_store(app, settings, store, STORE_ERRORS)
+
+
+async def record_login(app: FastAPI, identity: Identity) -> None:
+    await in_database(app.state.user_records.record_login, identity)
+
+
+async def in_database(call: Callable[..., T], *args) -> T:
+    """`call(*args)`, a UserRecords method say, in the thread pool; a database that does not
+    answer makes the page the friendly 503, as it does while sessions cannot be read."""
+    try:
+        return await run_in_threadpool(call, *args)
+    except STORE_ERRORS as exc:
+        raise StoreUnavailable from exc
 
 
 async def store_is_reachable(app: FastAPI) -> bool:
