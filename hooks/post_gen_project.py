@@ -271,11 +271,8 @@ def install_commands(project: Path, uv: str | None) -> list[list[str]]:
         # Compiled now, in parallel, rather than by each of the servers the tests start at once,
         # and on every start where PYTHONDONTWRITEBYTECODE is set (pip compiles by default).
         return [["uv", "sync", "--compile-bytecode"], export]
-    # pip cannot apply [tool.uv] override-dependencies: sgid-client 0.3.0 pins jwcrypto,
-    # pycryptodome and requests to versions with CVEs while the project requires patched ones,
-    # so a plain `pip install -e .` ends in ResolutionImpossible. So pip installs the dev
-    # group's uv (a wheel from PyPI; nothing else is needed), that uv writes uv.lock (the
-    # overrides applied) and exports it, and pip installs exactly that set: the same lock as
+    # Without uv, pip installs the dev group's uv (a wheel from PyPI; nothing else is needed),
+    # that uv writes uv.lock and exports it, and pip installs exactly that set: the same lock as
     # the uv path, which the project's CI (`uv sync --locked`) and Dockerfile need, and the
     # same command the README gives people without uv.
     return [
