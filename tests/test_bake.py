@@ -144,8 +144,13 @@ def test_env_example_has_the_env_files_variables(baked):
     }
 
 
-def chosen(keeping: dict, answers: dict) -> bool:
-    return all(answers[question] in choices for question, choices in keeping.items())
+def chosen(keeping: dict | list[dict], answers: dict) -> bool:
+    """Whether the answers keep a row's path: its condition, or any of its list of them."""
+    conditions = keeping if isinstance(keeping, list) else [keeping]
+    return any(
+        all(answers[question] in choices for question, choices in condition.items())
+        for condition in conditions
+    )
 
 
 def enclosing_folder(post_gen, path: str) -> tuple[dict, str]:

@@ -1,13 +1,16 @@
-"""Small middleware: the request log, the shared security headers and CSRF field name, 405s."""
+"""Small middleware: the request log, the shared security headers, session time limits, the
+CSRF field name, 405s."""
 
 import time
 
 from django.conf import settings
 from django.http import HttpResponseNotAllowed
 
+from ..accounts.user import User
 from ..pages.error_messages import http_error_page
 from ..security.headers import security_headers as headers_for
 from ..serving.logs import log_request
+from ..sgid import login
 
 # Django's form field for the CSRF token; the shared page contract posts it as csrf_token.
 CSRF_FIELD = "csrf_token"
@@ -43,6 +46,25 @@ def security_headers(get_response):
         for name, value in headers_for(request.path, production).items():
             response.setdefault(name, value)
         return response
+
+    return middleware
+
+
+def session_timeouts(get_response):
+    """End sessions idle or older than the limits (login.current_user), and Django's login with
+    them, before anything reads request.user; and give views what sgID shared at login.
+
+    request.sgid_user: the accounts.user.User (sub, data, since) of whoever is logged in, else
+    None. request.user is the app's own record of them (models.py).
+    """
+    app = settings.APP_SETTINGS
+    idle, most = app.session_idle_minutes * 60, app.session_max_hours * 3600
+
+    def middleware(request):
+        # Clears the whole session when it is over, Django's login keys included.
+        entry = login.current_user(request.session, idle, most)
+        request.sgid_user = User.from_session(entry) if entry else None
+        return get_response(request)
 
     return middleware
 

@@ -1,13 +1,13 @@
-"""Home (the login button, or the profile once logged in), the health check, and the Jinja setup."""
+"""Home (public), the profile (for those logged in), the health check, and the Jinja setup."""
 
-from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 from jinja2 import Environment
 
 from ..config import APP_NAME
-from ..sgid import login, profile
+from ..sgid.profile import present
 from .sessions import store_is_reachable
 
 
@@ -23,14 +23,20 @@ def jinja_environment(**options) -> Environment:
     return environment
 
 
+# The pages' `user`, in every framework: the accounts.user.User sgID identified, else None
+# (request.sgid_user, middleware.py). request.user is the app's own record of them.
+
+
 @require_safe
 def home(request):
-    app = settings.APP_SETTINGS
-    user = login.current_user(
-        request.session, app.session_idle_minutes * 60, app.session_max_hours * 3600
-    )
-    fields = profile.present(user["data"]) if user else []
-    return render(request, "home.html", {"user": user, "fields": fields})
+    return render(request, "home.html", {"user": request.sgid_user})
+
+
+@require_safe
+@login_required
+def profile(request):
+    user = request.sgid_user
+    return render(request, "profile.html", {"user": user, "fields": present(user.data)})
 
 
 @require_safe
