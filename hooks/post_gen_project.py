@@ -87,11 +87,25 @@ CHOICE_PATHS: list[tuple[str, Keeping, str | None]] = [
     ("src/{package}/_web/flask/server_store.py", SERVER_SIDE, None),
     ("src/{package}/_web/fastapi/server_store.py", SERVER_SIDE, None),
     ("src/{package}/_web/django/server_store.py", SERVER_SIDE, None),
+    # The app's record of each person: a table beside the sessions (Flask, FastAPI with the
+    # database store), Django's user model (every Django project has a database), or none.
+    (
+        "src/{package}/accounts/_records/sql.py",
+        {**DATABASE, "framework": ("flask", "fastapi")},
+        "src/{package}/accounts/records.py",
+    ),
+    (
+        "src/{package}/accounts/_records/none.py",
+        {"session_store": ("redis", "cookie"), "framework": ("flask", "fastapi")},
+        "src/{package}/accounts/records.py",
+    ),
+    ("src/{package}/accounts/_records/django.py", DJANGO, "src/{package}/accounts/records.py"),
+    # Django's request.user is its User model instead.
+    ("src/{package}/accounts/user.py", {"framework": ("flask", "fastapi")}, None),
     # The chosen framework's web layer and its tests; then what only some frameworks need.
     *each("framework", FRAMEWORKS, "src/{package}/_web/{answer}", "src/{package}/web"),
     *each("framework", FRAMEWORKS, "tests/_web/{answer}", "tests/web"),
     ("src/{package}/manage.py", {"framework": ("django",)}, None),
-    ("src/{package}/accounts/_records/django.py", DJANGO, "src/{package}/accounts/records.py"),
     ("src/{package}/serving/gunicorn_command.py", {"framework": ("flask", "django")}, None),
 ]
 

@@ -15,6 +15,7 @@ HOW = [
     (r"cp -n \.env\.example \.env$", "test_journeys: first-time steps (a fresh clone has no .env)"),
     (r"\.venv/bin/python -m \w+\.keys register ", "test_journeys: production server"),
     (r"\.venv/bin/python -m \w+\.serve$", "test_journeys: production server, from an empty folder"),
+    (r"\.venv/bin/python -m \w+\.manage makemigrations", "test_recipes: the user-records recipe"),
     (r"\.venv/bin/python -m \w+\.manage ", "test_journeys: production server (Django's commands)"),
     (r"git init && git add \. && git commit ", "test_journeys: a fresh clone"),
     (r"uv lock$", "test_journeys: production server (the lock is up to date)"),

@@ -191,6 +191,7 @@ def test_one_copy_of_the_pages_for_every_framework(baked):
         "error.html",
         "home.html",
         "logged_out.html",
+        "profile.html",
     }
     static = package / "pages" / "static"
     assert sorted(path.name for path in static.iterdir()) == ["app.css", "favicon.svg"]

@@ -125,7 +125,7 @@ def log_in_and_out(app_url: str) -> None:
     assert "Choose who logs in" in person.text, person.text[:2000]
     person.press("Continue", persona=name_id)
     person.press("Approve")
-    assert person.page.url.startswith(app_url), person.page.url  # back in the app
+    assert person.page.url == f"{app_url}/profile", person.page.url  # back in the app
     assert name in person.text and "Log out" in person.text, person.text[:3000]
     person.press("Log out")
     assert "You have logged out" in person.text, person.text[:2000]

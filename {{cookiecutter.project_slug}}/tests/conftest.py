@@ -167,3 +167,21 @@ def visitor() -> requests.Session:
     session = requests.Session()
     yield session
     session.close()
+
+
+@pytest.fixture
+def log_in_as(flow):
+    """Log in as an emulator persona, over real HTTP: log_in_as("ahmad") is a requests.Session
+    (a person's cookie jar) logged in at app_url. The personas: src/sgid_emulator/personas.json."""
+    opened = []
+
+    def log_in(persona_id: str) -> requests.Session:
+        visitor = requests.Session()
+        opened.append(visitor)
+        response = flow.log_in(visitor, persona_id)
+        assert response.status_code == 303, f"{persona_id} could not log in: {response.status_code}"
+        return visitor
+
+    yield log_in
+    for visitor in opened:
+        visitor.close()

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.support.emulator import DEFAULT_PERSONA
 from tests.support.http_client import Flow
 from tests.support.servers import (
     PACKAGE,
@@ -60,7 +61,7 @@ def dev_server(tmp_path_factory, dev_env):
 def test_a_person_logs_in_through_the_picker(dev_server):
     app_url, _, _ = dev_server
     flow, visitor = Flow(app_url), requests.Session()
-    callback_url = flow.pick_and_approve(visitor, flow.start(visitor), "jose")
+    callback_url = flow.pick_and_approve(visitor, flow.start(visitor), DEFAULT_PERSONA)
     assert callback_url.startswith(f"{app_url}/callback?")  # the moved port, end to end
     assert visitor.get(callback_url, allow_redirects=False).status_code == 303
     page = visitor.get(f"{app_url}/").text

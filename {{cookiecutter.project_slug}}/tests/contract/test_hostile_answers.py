@@ -52,7 +52,7 @@ def test_mockpass_encryption_logs_in(flow, visitor, emulator):
     """MockPass wraps the key with RSA-OAEP/A128CBC-HS256 and the fields with dir/A256GCM."""
     emulator.faults("userinfo.mockpass_algs")
     assert flow.log_in(visitor).status_code == 303
-    page = html.unescape(visitor.get(f"{flow.app_url}/").text)
+    page = html.unescape(visitor.get(f"{flow.app_url}/profile").text)
     assert "Log out" in page
     for value in PLAIN_VALUES:
         assert value in page
@@ -80,7 +80,7 @@ def test_a_sub_with_percent_escapes_is_taken_as_signed(flow, visitor, emulator):
 def test_fields_not_requested_are_dropped_and_counted(flow, visitor, emulator, log_of):
     emulator.faults("userinfo.extra_fields")
     assert flow.log_in(visitor).status_code == 303
-    page = html.unescape(visitor.get(f"{flow.app_url}/").text)
+    page = html.unescape(visitor.get(f"{flow.app_url}/profile").text)
     assert "Log out" in page
     extra = {name: shown for name, shown in EXTRA_FIELDS.items() if name not in DATA_SCOPES}
     for name, shown in extra.items():

@@ -13,7 +13,7 @@ import time
 import pytest
 import requests
 
-from tests.support.emulator import personas
+from tests.support.emulator import DEFAULT_PERSONA, personas
 from tests.support.http_client import query
 
 # Codes, tokens, states, nonces and verifiers are long runs of URL-safe characters; nothing the
@@ -27,14 +27,14 @@ def test_logs_hold_no_codes_tokens_secrets_or_personal_data(flow, emulator, all_
     visitor = requests.Session()
     authorize_url = flow.start(visitor)
     state, nonce = query(authorize_url)["state"], query(authorize_url)["nonce"]
-    callback = flow.authorize(visitor, authorize_url, "jose")
+    callback = flow.authorize(visitor, authorize_url, DEFAULT_PERSONA)
     code = query(callback)["code"]
     assert visitor.get(callback, allow_redirects=False).status_code == 303
-    pages = [visitor.get(f"{flow.app_url}/").text]
+    pages = [visitor.get(f"{flow.app_url}/profile").text]
     visitor.get(callback, allow_redirects=False)  # a replay
     for fault in ("id_token.bad_signature", "userinfo.sub_mismatch", "token.500", "token.html"):
         emulator.faults(fault)
-        pages.append(flow.log_in(requests.Session(), "jose").text)
+        pages.append(flow.log_in(requests.Session(), DEFAULT_PERSONA).text)
     emulator.faults()
     text = "\n".join(path.read_text(errors="replace") for path in all_app_logs)
     assert "login failed" in text and "login ok" in text  # the log is the one we think

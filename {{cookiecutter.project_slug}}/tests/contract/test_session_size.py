@@ -41,7 +41,7 @@ def test_a_session_too_large_for_the_cookie_gets_a_page_saying_why(flow, visitor
 @pytest.mark.parametrize("persona", sorted(LARGE_VALUES))
 def test_a_server_side_store_keeps_a_large_session(flow, visitor, persona):
     assert flow.log_in(visitor, persona).status_code == 303
-    page = html.unescape(visitor.get(f"{flow.app_url}/").text)
+    page = html.unescape(visitor.get(f"{flow.app_url}/profile").text)
     assert "Log out" in page
     assert LARGE_VALUES[persona].strip() in page
     assert requests.get(f"{flow.app_url}/healthz", timeout=10).status_code == 200

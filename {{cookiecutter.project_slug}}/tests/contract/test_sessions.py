@@ -9,7 +9,7 @@ import zlib
 import pytest
 import requests
 
-from tests.support.emulator import personas
+from tests.support.emulator import DEFAULT_PERSONA, personas
 from tests.support.http_client import Flow, query, raw_get
 from tests.web.facts import SERVER
 
@@ -131,11 +131,11 @@ def _s256(verifier: str) -> str:
 
 
 def test_no_personal_data_token_or_verifier_in_any_cookie(flow, visitor):
-    persona = personas()["jose"]
+    persona = personas()[DEFAULT_PERSONA]
     authorize_url = flow.start(visitor)
     challenge = query(authorize_url)["code_challenge"]
     seen = [c.value for c in visitor.cookies]
-    callback = flow.authorize(visitor, authorize_url, "jose")
+    callback = flow.authorize(visitor, authorize_url, DEFAULT_PERSONA)
     code = query(callback)["code"]
     response = visitor.get(callback, allow_redirects=False)
     assert response.status_code == 303

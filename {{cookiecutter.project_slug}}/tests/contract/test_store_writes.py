@@ -30,7 +30,7 @@ def test_page_views_write_nothing_to_the_store(flow, visitor, app_url, store_ver
         after_login = store_version()
         assert after_login != before_login, "the counter sees the login's write"
 
-    views = [visitor.get(f"{app_url}/") for _ in range(VIEWS)]
+    views = [visitor.get(f"{app_url}/profile") for _ in range(VIEWS)]
 
     assert all(view.status_code == 200 and "Log out" in view.text for view in views)
     if store_version is not None:

@@ -9,11 +9,15 @@ from pathlib import Path
 
 import requests
 
+from {{ cookiecutter.package_name }}.accounts.access import may_log_in
+from {{ cookiecutter.package_name }}.config import DEFAULT_SCOPES
+from {{ cookiecutter.package_name }}.sgid.adapter import Identity
+from sgid_emulator.tokens import pairwise_sub
+
 from tests.support.servers import CLIENT_ID, CLIENT_SECRET, free_port, spawn, stop, wait_for_http
 
 # How the emulator is run (python -m EMULATOR_MODULE) and where its personas.json is.
 EMULATOR_MODULE = "sgid_emulator"
-DEFAULT_PERSONA = "denise"
 
 
 class Emulator:
@@ -91,6 +95,40 @@ def personas() -> dict[str, dict]:
     """The emulator's built-in personas, by id."""
     raw = json.loads(files(EMULATOR_MODULE).joinpath("personas.json").read_text("utf-8"))
     return {p["id"]: p for p in raw}
+
+
+def identity_of(persona: dict) -> Identity:
+    """Who the app sees when this persona logs in with the project's scopes."""
+    scopes = [scope for scope in DEFAULT_SCOPES.split() if scope in persona["data"]]
+    return Identity(
+        sub=pairwise_sub(persona["id"], CLIENT_ID),
+        data={scope: persona["data"][scope] for scope in scopes},
+    )
+
+
+def admitted(persona_id: str) -> bool:
+    """Whether the app's accounts/access.py lets this persona log in."""
+    return may_log_in(identity_of(personas()[persona_id]))
+
+
+def admitted_personas() -> list[str]:
+    return [pid for pid in personas() if admitted(pid)]
+
+
+def refused_personas() -> list[str]:
+    return [pid for pid in personas() if not admitted(pid)]
+
+
+def _default_persona() -> str:
+    """Who logs in when a test names nobody: denise, or the first persona the app admits."""
+    admitted_ids = sorted(admitted_personas(), key=lambda pid: pid != "denise")
+    if not admitted_ids:
+        raise RuntimeError("accounts/access.py refuses every emulator persona: tests cannot log in")
+    return admitted_ids[0]
+
+
+# Auto-approved by the tests' emulator; the tests' large personas are copies of it.
+DEFAULT_PERSONA = _default_persona()
 
 
 # Personas the emulator has only in the tests, beside the built-in ones: names and addresses far

@@ -64,6 +64,15 @@ CALLBACK_ERRORS = {
         "keeping sessions in a database or Redis, which have no such limit.",
         retry_login=False,
     ),
+    # accounts/access.py said no: Singpass did its part, this app is not for this person.
+    "forbidden": ErrorPage(
+        403,
+        "This app is not open to you",
+        "Singpass confirmed who you are, but this app is only for the people it was set up "
+        "for, so you are not logged in. If you think you should have access, please contact "
+        "the team that runs it.",
+        retry_login=False,
+    ),
     "csrf": ErrorPage(
         400,
         "Your session has expired",

@@ -30,7 +30,7 @@ class CallbackError(Exception):
 
     def __init__(self, kind: str, reason: str):
         super().__init__(reason)
-        # invalid | expired | denied | failed | refused | unavailable | too_large
+        # invalid | expired | denied | failed | refused | unavailable | too_large | forbidden
         self.kind = kind
         self.reason = reason  # safe to log: never a code, token or personal data
 
@@ -133,18 +133,23 @@ def finish(
     params: list[tuple[str, str]],
     session: MutableMapping,
     fits: Callable[[MutableMapping], bool] = lambda session: True,
-) -> str:
-    """The whole callback, the same for every framework: check it, finish the login with sgID
-    and sign the person in; return where to go next. CallbackError says which page to show;
-    the caller then rotates the session id (on success) and writes the login cookie back."""
+    may_log_in: Callable[[Identity], bool] = lambda identity: True,
+) -> tuple[Identity, str]:
+    """The whole callback, the same for every framework: check it, finish the login with sgID,
+    ask `may_log_in` (accounts/access.py) and sign the person in; return who logged in and where
+    to go next. CallbackError says which page to show; the caller then records the login and
+    rotates the session id (on success) and writes the login cookie back. A refused person
+    leaves the session as it was: no session is made for them."""
     try:
         identity, return_to = complete(pending, adapter, parse_callback(params))
+        if not may_log_in(identity):
+            raise CallbackError("forbidden", "refused by accounts/access.py")
         sign_in(session, identity, fits=fits)
     except CallbackError as exc:
         log.warning("login failed: %s (%s)", exc.kind, exc.reason)
         raise
     log.info("login ok")
-    return return_to
+    return identity, return_to
 
 
 def current_user(session: MutableMapping, idle_seconds: int, max_seconds: int) -> dict | None:

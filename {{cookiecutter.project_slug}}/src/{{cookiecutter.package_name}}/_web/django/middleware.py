@@ -6,7 +6,6 @@ import time
 from django.conf import settings
 from django.http import HttpResponseNotAllowed
 
-from ..accounts.user import User
 from ..pages.error_messages import http_error_page
 from ..security.headers import security_headers as headers_for
 from ..serving.logs import log_request
@@ -54,8 +53,8 @@ def session_timeouts(get_response):
     """End sessions idle or older than the limits (login.current_user), and Django's login with
     them, before anything reads request.user; and give views what sgID shared at login.
 
-    request.sgid_user: the accounts.user.User (sub, data, since) of whoever is logged in, else
-    None. request.user is the app's own record of them (models.py).
+    request.sgid_data: scope -> value, as sgID sent them ({} when nobody is logged in); they
+    live in the session, not in the user's record (request.user, models.py).
     """
     app = settings.APP_SETTINGS
     idle, most = app.session_idle_minutes * 60, app.session_max_hours * 3600
@@ -63,7 +62,7 @@ def session_timeouts(get_response):
     def middleware(request):
         # Clears the whole session when it is over, Django's login keys included.
         entry = login.current_user(request.session, idle, most)
-        request.sgid_user = User.from_session(entry) if entry else None
+        request.sgid_data = entry["data"] if entry else {}
         return get_response(request)
 
     return middleware

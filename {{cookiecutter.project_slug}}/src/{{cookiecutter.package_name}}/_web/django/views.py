@@ -23,20 +23,18 @@ def jinja_environment(**options) -> Environment:
     return environment
 
 
-# The pages' `user`, in every framework: the accounts.user.User sgID identified, else None
-# (request.sgid_user, middleware.py). request.user is the app's own record of them.
-
-
 @require_safe
 def home(request):
-    return render(request, "home.html", {"user": request.sgid_user})
+    user = request.user if request.user.is_authenticated else None
+    return render(request, "home.html", {"user": user})
 
 
 @require_safe
 @login_required
 def profile(request):
-    user = request.sgid_user
-    return render(request, "profile.html", {"user": user, "fields": present(user.data)})
+    # What sgID shared lives in the session (request.sgid_data, middleware.py).
+    fields = present(request.sgid_data)
+    return render(request, "profile.html", {"user": request.user, "fields": fields})
 
 
 @require_safe

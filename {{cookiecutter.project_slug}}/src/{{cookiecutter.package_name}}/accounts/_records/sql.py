@@ -1,0 +1,54 @@
+"""The app's own record of each person, in the session store's database: the one place that
+maps an sgID identity to it, called on every login.
+
+It keeps when each person first and last logged in. Add what your app needs as columns (the
+README's "Keep your own user records" shows how); keep only what you need, and never more of
+sgID's data than the person agreed to share.
+"""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Column, DateTime, MetaData, String, Table, insert, select, update
+from sqlalchemy.engine import Engine, Row
+from sqlalchemy.exc import IntegrityError
+
+from ..sgid.adapter import Identity
+from ..stores.limits import STORE_GUARD
+
+metadata = MetaData()
+users = Table(
+    "users",
+    metadata,
+    Column("sub", String(255), primary_key=True),
+    Column("first_login", DateTime(timezone=True), nullable=False),
+    Column("last_login", DateTime(timezone=True), nullable=False),
+)
+
+
+class UserRecords:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    def create_table(self) -> None:
+        metadata.create_all(self.engine)  # only if it does not exist yet
+
+    def record_login(self, identity: Identity) -> None:
+        """Called on every login: create the person's record, or note this login on it."""
+        now = datetime.now(UTC)
+        with STORE_GUARD.slot(), self.engine.begin() as connection:
+            seen = connection.execute(
+                update(users).where(users.c.sub == identity.sub).values(last_login=now)
+            ).rowcount
+            if seen:
+                return
+        try:
+            with STORE_GUARD.slot(), self.engine.begin() as connection:
+                connection.execute(
+                    insert(users).values(sub=identity.sub, first_login=now, last_login=now)
+                )
+        except IntegrityError:  # their first login finished twice at once: the other won
+            self.record_login(identity)
+
+    def find(self, sub: str) -> Row | None:
+        with STORE_GUARD.slot(), self.engine.connect() as connection:
+            return connection.execute(select(users).where(users.c.sub == sub)).first()
