@@ -9,6 +9,7 @@ import time
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.test import Client
 
 from {{ cookiecutter.package_name }}.config import SESSION_STORE, load_settings
@@ -95,10 +96,15 @@ def session_store():
 
 
 def logged_in(client: Client) -> str:
-    """Give the client a logged-in session; return its session key."""
+    """Give the client a logged-in session, as the callback makes it; return its session key."""
+    user, _ = get_user_model().objects.get_or_create(sub="s")
     now = int(time.time())
     session = session_store()()
     session["user"] = {"sub": "s", "data": {}, "since": now, "seen": now}
+    # What django.contrib.auth.login() adds (auth.py calls it).
+    session[SESSION_KEY] = user.pk
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.save()
     client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
     return session.session_key

@@ -1,21 +1,10 @@
-"""The admin site (/admin/) for staff users, who log in through sgID like everyone else.
-
-Make someone staff with: python -m <package>.manage make_staff <sub> (management/commands/).
+"""The users in the admin site (admin_site.py). Make someone staff with:
+python -m <package>.manage make_staff <sub> (management/commands/make_staff.py).
 """
 
 from django.contrib import admin
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 
 from .models import User
-
-
-class SgidAdminSite(admin.AdminSite):
-    def login(self, request, extra_context=None):
-        """No password form: the admin's login page sends people to sgID and back."""
-        if request.user.is_authenticated:  # logged in, but not staff
-            raise PermissionDenied
-        return redirect_to_login(request.GET.get("next") or request.path)
 
 
 @admin.register(User)
@@ -28,4 +17,4 @@ class UserAdmin(admin.ModelAdmin):
     filter_horizontal = ["groups", "user_permissions"]
 
     def has_add_permission(self, request):
-        return False  # records are made by logging in
+        return False  # records are made by logging in (or make_staff)
