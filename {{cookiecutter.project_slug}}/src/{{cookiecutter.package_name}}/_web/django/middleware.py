@@ -1,10 +1,12 @@
-"""Small middleware: the request log, the shared security headers, session time limits, the
-CSRF field name, 405s."""
+"""Small middleware: the request log, the shared security headers, request.user within the
+session's time limits, the CSRF field name, 405s."""
 
 import time
 
 from django.conf import settings
+from django.contrib.auth import middleware as auth_middleware
 from django.http import HttpResponseNotAllowed
+from django.utils.functional import SimpleLazyObject
 
 from ..pages.error_messages import http_error_page
 from ..security.headers import security_headers as headers_for
@@ -49,23 +51,26 @@ def security_headers(get_response):
     return middleware
 
 
-def session_timeouts(get_response):
-    """End sessions idle or older than the limits (login.current_user), and Django's login with
-    them, before anything reads request.user; and give views what sgID shared at login.
+class AuthenticationMiddleware(auth_middleware.AuthenticationMiddleware):
+    """Django's request.user, once sessions past their time limits (login.current_user) have
+    ended, Django's login with them; the user carries what sgID shared at login (sgid_data),
+    which lives in the session, not in the database."""
 
-    request.sgid_data: scope -> value, as sgID sent them ({} when nobody is logged in); they
-    live in the session, not in the user's record (request.user, models.py).
-    """
-    app = settings.APP_SETTINGS
-    idle, most = app.session_idle_minutes * 60, app.session_max_hours * 3600
-
-    def middleware(request):
+    def process_request(self, request):
+        app = settings.APP_SETTINGS
+        idle, most = app.session_idle_minutes * 60, app.session_max_hours * 3600
         # Clears the whole session when it is over, Django's login keys included.
         entry = login.current_user(request.session, idle, most)
-        request.sgid_data = entry["data"] if entry else {}
-        return get_response(request)
+        super().process_request(request)
+        if entry:
+            record = request.user  # still lazy: read from the database when first used
+            request.user = SimpleLazyObject(lambda: with_sgid_data(record, entry["data"]))
 
-    return middleware
+
+def with_sgid_data(user, data: dict[str, str]):
+    if user.is_authenticated:
+        user.sgid_data = data
+    return user
 
 
 def csrf_token_field(get_response):

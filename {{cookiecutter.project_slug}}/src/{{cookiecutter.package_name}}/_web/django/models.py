@@ -1,8 +1,8 @@
 """The app's own user record: one row per person who logged in, keyed by sgID's `sub`.
 
 Django's auth (request.user, @login_required, the admin) works on it. It holds only what the
-app needs: what sgID shared (name, ...) stays in the session, and ends with it. sgID is the
-only way in, so the password is always Django's unusable one.
+app needs: what sgID shared (name, ...) stays in the session, and ends with it (sgid_data).
+sgID is the only way in, so the password is always Django's unusable one.
 """
 
 from django.contrib.auth.hashers import make_password
@@ -29,6 +29,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True, help_text="May log in.")
     date_joined = models.DateTimeField(default=timezone.now)
 
+    # What sgID shared at this login (scope -> value): in the session, never in the database;
+    # middleware.py puts it here on each request.
+    sgid_data: dict[str, str] = {}
+
     objects = UserManager()
 
     USERNAME_FIELD = "sub"
@@ -36,3 +40,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.sub
+
+    @property
+    def name(self) -> str | None:
+        """Their name, when the app asked for myinfo.name."""
+        return self.sgid_data.get("myinfo.name")

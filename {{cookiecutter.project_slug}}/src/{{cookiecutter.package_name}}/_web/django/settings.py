@@ -69,9 +69,8 @@ MIDDLEWARE = [
     f"{WEB}.middleware.security_headers",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     SESSION_MIDDLEWARE,
-    # Before request.user: sessions past their time limits end, Django's login with them.
-    f"{WEB}.middleware.session_timeouts",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's, within the session's time limits (login.current_user).
+    f"{WEB}.middleware.AuthenticationMiddleware",
     f"{WEB}.middleware.csrf_token_field",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",  # the admin's notes

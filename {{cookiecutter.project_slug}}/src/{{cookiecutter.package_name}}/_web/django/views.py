@@ -32,8 +32,7 @@ def home(request):
 @require_safe
 @login_required
 def profile(request):
-    # What sgID shared lives in the session (request.sgid_data, middleware.py).
-    fields = present(request.sgid_data)
+    fields = present(request.user.sgid_data)  # from the session (middleware.py)
     return render(request, "profile.html", {"user": request.user, "fields": fields})
 
 
