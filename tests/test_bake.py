@@ -73,13 +73,19 @@ def copied_without_render(relative: Path) -> bool:
     return any(fnmatch(str(relative), pattern) for pattern in TEMPLATE["_copy_without_render"])
 
 
+# A README recipe's page template: Jinja on purpose, like the pages it joins (kept raw).
+RECIPE_PAGE = re.compile(r"^<!-- recipe [^>]*\.html -->\n```[^\n]*\n.*?^```$", re.M | re.S)
+
+
 def text_files(project: Path):
+    """Every rendered text file, less the page templates a README recipe shows."""
     for path in sorted(project.rglob("*")):
         if path.is_file() and not copied_without_render(path.relative_to(project)):
             try:
-                yield path, path.read_text(encoding="utf-8")
+                text = path.read_text(encoding="utf-8")
             except UnicodeDecodeError:
                 continue  # binary
+            yield path, RECIPE_PAGE.sub("", text) if path.suffix == ".md" else text
 
 
 def read_env(project: Path) -> dict[str, str]:

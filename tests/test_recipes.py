@@ -13,8 +13,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
-
-from tests.recipes import RECIPES, apply, steps
+from recipes import RECIPES, apply, steps
 
 FRAMEWORKS = ("flask", "fastapi", "django")
 QUICK_CHECK = "not browser and not scaleout and not waits"

@@ -62,7 +62,9 @@ class SqlSessions:
         self._writes = 0
 
     def create_table(self) -> None:
-        metadata.create_all(self.engine)  # only if it does not exist yet
+        """The sessions table and any other on `metadata` (accounts/records.py's users), each
+        only if it does not exist yet."""
+        metadata.create_all(self.engine)
 
     def is_reachable(self) -> bool:
         try:

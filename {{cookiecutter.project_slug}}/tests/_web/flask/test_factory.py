@@ -16,7 +16,7 @@ def test_routes_and_methods(app):
     rules = {rule.rule: rule.methods for rule in app.url_map.iter_rules()}
     assert "GET" in rules["/"] and "GET" in rules["/login"] and "GET" in rules["/callback"]
     assert "POST" in rules["/logout"] and "GET" not in rules["/logout"]
-    assert "GET" in rules["/healthz"]
+    assert "GET" in rules["/healthz"] and "GET" in rules["/profile"]
 
 
 def test_session_cookie_settings_in_development(app):

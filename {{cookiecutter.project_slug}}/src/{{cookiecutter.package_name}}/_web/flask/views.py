@@ -1,8 +1,9 @@
-"""Home (the login button, or the profile once logged in) and the health check."""
+"""The public home page, the profile (for logged-in people) and the health check."""
 
-from flask import Blueprint, current_app, jsonify, render_template, session
+from flask import Blueprint, g, jsonify, render_template
 
-from ..sgid import login, profile
+from ..sgid import profile
+from .auth import login_required
 from .sessions import store_is_reachable
 
 bp = Blueprint("views", __name__)
@@ -10,12 +11,13 @@ bp = Blueprint("views", __name__)
 
 @bp.get("/")
 def home():
-    settings = current_app.config["SETTINGS"]
-    user = login.current_user(
-        session, settings.session_idle_minutes * 60, settings.session_max_hours * 3600
-    )
-    fields = profile.present(user["data"]) if user else []
-    return render_template("home.html", user=user, fields=fields)
+    return render_template("home.html")
+
+
+@bp.get("/profile")
+@login_required
+def show_profile():
+    return render_template("profile.html", fields=profile.present(g.user.data))
 
 
 @bp.get("/healthz")

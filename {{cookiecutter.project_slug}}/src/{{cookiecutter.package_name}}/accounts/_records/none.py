@@ -12,8 +12,5 @@ from ..sgid.adapter import Identity
 
 
 class UserRecords:
-    def create_table(self) -> None:
-        """Nothing to create: no database."""
-
     def record_login(self, identity: Identity) -> None:
         """Called on every login; keeps nothing (see above)."""

@@ -8,14 +8,16 @@ sgID's data than the person agreed to share.
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, DateTime, MetaData, String, Table, insert, select, update
+from sqlalchemy import Column, DateTime, String, Table, insert, select, update
 from sqlalchemy.engine import Engine, Row
 from sqlalchemy.exc import IntegrityError
 
 from ..sgid.adapter import Identity
 from ..stores.limits import STORE_GUARD
+from ..stores.sql import metadata
 
-metadata = MetaData()
+# Created with the sessions table, in the same create_all (stores/sql.py's metadata): one setup
+# step, run by serve.py before any worker starts.
 users = Table(
     "users",
     metadata,
@@ -28,9 +30,6 @@ users = Table(
 class UserRecords:
     def __init__(self, engine: Engine):
         self.engine = engine
-
-    def create_table(self) -> None:
-        metadata.create_all(self.engine)  # only if it does not exist yet
 
     def record_login(self, identity: Identity) -> None:
         """Called on every login: create the person's record, or note this login on it."""

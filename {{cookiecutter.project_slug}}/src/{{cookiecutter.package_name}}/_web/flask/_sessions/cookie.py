@@ -3,7 +3,9 @@
 from flask import Flask, current_app
 from flask.sessions import SecureCookieSession, SessionInterface
 
+from ..accounts.records import UserRecords
 from ..config import Settings
+from ..sgid.adapter import Identity
 from ..stores.cookie import SessionSealer
 from .session_cookie import configure_cookie, set_session_cookie
 
@@ -13,6 +15,12 @@ def init_app(app: Flask, settings: Settings) -> None:
     app.session_interface = EncryptedCookieSessionInterface(
         SessionSealer(settings.secret_key, settings.session_max_hours * 3600)
     )
+    app.extensions["user_records"] = UserRecords()
+
+
+def record_login(identity: Identity) -> None:
+    """Note the login in the app's user records (accounts/records.py: none without a database)."""
+    current_app.extensions["user_records"].record_login(identity)
 
 
 def rotate_session_id(session) -> None:

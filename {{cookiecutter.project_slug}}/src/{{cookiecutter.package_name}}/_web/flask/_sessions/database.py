@@ -2,18 +2,24 @@
 holds a random id, the row holds the session as JSON."""
 
 import json
+import logging
 import secrets
 from datetime import UTC, datetime
 
-from flask import Flask, current_app
+from flask import Flask, current_app, session
 from flask.sessions import SecureCookieSession, SessionInterface
 
+from ..accounts.records import UserRecords
 from ..config import Settings
+from ..pages.error_messages import StoreUnavailable
+from ..sgid.adapter import Identity
 from ..stores.sql import STORE_ERRORS, SqlSessions
 from .server_store import guard_store, rotate_session_id, session_fits
 from .session_cookie import configure_cookie, set_session_cookie
 
-__all__ = ["init_app", "rotate_session_id", "session_fits", "store_is_reachable"]
+__all__ = ["init_app", "record_login", "rotate_session_id", "session_fits", "store_is_reachable"]
+
+log = logging.getLogger(__name__)
 
 
 def init_app(app: Flask, settings: Settings) -> None:
@@ -21,12 +27,25 @@ def init_app(app: Flask, settings: Settings) -> None:
     store = SqlSessions(settings.store_url)
     store.create_table()  # if missing; serve.py's prepare() does it once before workers start
     app.extensions["session_store"] = store
+    # The app's user records live beside the sessions; their table is made with the sessions'.
+    app.extensions["user_records"] = UserRecords(store.engine)
     app.session_interface = SqlSessionInterface(store)
     guard_store(app, STORE_ERRORS)
 
 
 def store_is_reachable() -> bool:
     return current_app.extensions["session_store"].is_reachable()
+
+
+def record_login(identity: Identity) -> None:
+    """Note the login in the app's user records (accounts/records.py); while the database is
+    down, the friendly 503 instead, and nobody is logged in without their record."""
+    try:
+        current_app.extensions["user_records"].record_login(identity)
+    except STORE_ERRORS as exc:
+        log.warning("login not recorded, so refused: %s", type(exc).__name__)
+        session.clear()
+        raise StoreUnavailable from exc
 
 
 def new_session_id() -> str:

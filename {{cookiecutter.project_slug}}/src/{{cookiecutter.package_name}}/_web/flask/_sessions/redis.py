@@ -4,12 +4,14 @@ import redis
 from flask import Flask, current_app
 from flask_session import Session
 
+from ..accounts.records import UserRecords
 from ..config import Settings
+from ..sgid.adapter import Identity
 from ..stores.session_store import KEY_PREFIX, redis_options
 from .server_store import guard_store, rotate_session_id, session_fits
 from .session_cookie import configure_cookie
 
-__all__ = ["init_app", "rotate_session_id", "session_fits", "store_is_reachable"]
+__all__ = ["init_app", "record_login", "rotate_session_id", "session_fits", "store_is_reachable"]
 
 # redis-py's own timeouts bound each wait (stores/session_store.py).
 STORE_ERRORS = (redis.RedisError, OSError)
@@ -26,6 +28,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     )
     Session(app)
     guard_store(app, STORE_ERRORS)
+    app.extensions["user_records"] = UserRecords()
 
 
 def store_is_reachable() -> bool:
@@ -33,3 +36,8 @@ def store_is_reachable() -> bool:
         return bool(current_app.config["SESSION_REDIS"].ping())
     except STORE_ERRORS:
         return False
+
+
+def record_login(identity: Identity) -> None:
+    """Note the login in the app's user records (accounts/records.py: none without a database)."""
+    current_app.extensions["user_records"].record_login(identity)
