@@ -70,6 +70,9 @@ def test_only_staff_reach_the_admin(app_url, log_in_as, manage, person):
         assert manage("make_staff", sub).strip() == f"{sub} is staff"
         admin = visitor.get(f"{app_url}/admin/")
         assert admin.status_code == 200 and "Site administration" in admin.text
+        # The admin's login page, for someone already in: the admin's index.
+        login_page = visitor.get(f"{app_url}/admin/login/", allow_redirects=False)
+        assert login_page.status_code == 302 and login_page.headers["Location"] == "/admin/"
         # Staff without permissions see no models until a superuser grants some.
         assert manage("make_staff", sub, "--superuser").strip() == f"{sub} is a superuser"
         users = visitor.get(f"{app_url}/admin/web/user/")

@@ -11,8 +11,8 @@ dj_database_url.register("postgresql+psycopg", "django.db.backends.postgresql")
 
 
 def databases(url: str) -> dict:
-    """Django's DATABASES for this URL (a SQLite path made absolute), with the same timeouts
-    as every framework's session store."""
+    """Django's DATABASES for this URL (any SQLite path in it already absolute), with the same
+    timeouts as every framework's session store."""
     database_url.make_sqlite_folder(url)  # the first start in a fresh folder has no instance/
     default = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
     # Timeouts (SQLite: waiting for a busy file), as for every framework: see stores/limits.py.
