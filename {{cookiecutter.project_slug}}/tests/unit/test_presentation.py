@@ -34,11 +34,15 @@ def test_values_are_rendered_by_kind():
     assert officer.kind == "table" and officer.rows[0][:2] == ["a@b.sg", "Not provided"]
 
 
-@pytest.mark.parametrize("path", ["/", "/profile", "/a/b?c=d#e"])
+@pytest.mark.parametrize("path", ["/", "/profile", "/a/b?c=d#e", "/search?q=a%20b", "/caf%C3%A9"])
 def test_local_paths_are_kept(path):
     assert safe_return_path(path) == path
 
 
-@pytest.mark.parametrize("path", ["//evil.example", "/\\evil", "https://evil.example", "", None])
+@pytest.mark.parametrize(
+    "path",
+    ["//evil.example", "/\\evil", "https://evil.example", "", None, "/%2F%2Fevil", "/%5Cevil"]
+    + ["/%09/evil", "/a%00b", "/a%0d%0aSet-Cookie:x"],
+)
 def test_other_paths_go_home(path):
     assert safe_return_path(path) == "/"
