@@ -26,6 +26,10 @@ FRAMEWORKS = ("flask", "fastapi", "django")
 STORES = ("database", "redis", "cookie")
 SERVER_SIDE = {"session_store": ("database", "redis")}
 DATABASE = {"session_store": ("database",)}
+DJANGO = {"framework": ("django",)}
+# A list of such conditions keeps the path when any of them holds: Django keeps its users
+# (django.contrib.auth) in a SQL database (DATABASE_URL) whatever the session store.
+SQL = [DATABASE, DJANGO]
 
 
 def each(question: str, answers: tuple[str, ...], path: str, kept_as: str) -> list[tuple]:
@@ -35,7 +39,8 @@ def each(question: str, answers: tuple[str, ...], path: str, kept_as: str) -> li
     ]
 
 
-CHOICE_PATHS: list[tuple[str, dict[str, tuple[str, ...]], str | None]] = [
+Keeping = dict[str, tuple[str, ...]] | list[dict[str, tuple[str, ...]]]
+CHOICE_PATHS: list[tuple[str, Keeping, str | None]] = [
     # The chosen store's settings: its variable, URL, production check and setup lock.
     *each(
         "session_store",
@@ -43,10 +48,10 @@ CHOICE_PATHS: list[tuple[str, dict[str, tuple[str, ...]], str | None]] = [
         "src/{package}/stores/_session_store/{answer}.py",
         "src/{package}/stores/session_store.py",
     ),
-    ("src/{package}/stores/health.py", SERVER_SIDE, None),
-    ("src/{package}/stores/limits.py", DATABASE, None),
-    ("src/{package}/stores/database_url.py", DATABASE, None),
-    ("src/{package}/stores/schema_lock.py", DATABASE, None),
+    ("src/{package}/stores/health.py", [SERVER_SIDE, DJANGO], None),
+    ("src/{package}/stores/limits.py", SQL, None),
+    ("src/{package}/stores/database_url.py", SQL, None),
+    ("src/{package}/stores/schema_lock.py", SQL, None),
     # Django keeps its own database session backend; Flask and FastAPI share this SQL store.
     ("src/{package}/stores/sql.py", {**DATABASE, "framework": ("flask", "fastapi")}, None),
     ("tests/unit/test_sql_store.py", {**DATABASE, "framework": ("flask", "fastapi")}, None),
@@ -94,11 +99,7 @@ CHOICE_PATHS: list[tuple[str, dict[str, tuple[str, ...]], str | None]] = [
         {"session_store": ("redis", "cookie"), "framework": ("flask", "fastapi")},
         "src/{package}/accounts/records.py",
     ),
-    (
-        "src/{package}/accounts/_records/django.py",
-        {"framework": ("django",)},
-        "src/{package}/accounts/records.py",
-    ),
+    ("src/{package}/accounts/_records/django.py", DJANGO, "src/{package}/accounts/records.py"),
     # Django's request.user is its User model instead.
     ("src/{package}/accounts/user.py", {"framework": ("flask", "fastapi")}, None),
     # The chosen framework's web layer and its tests; then what only some frameworks need.
@@ -137,11 +138,16 @@ def prune(project: Path, package: str, framework: str, session_store: str) -> No
     chosen = {"framework": framework, "session_store": session_store}
     for path, keeping, kept_as in CHOICE_PATHS:
         source = project / path.format(package=package)
-        if not all(chosen[question] in answers for question, answers in keeping.items()):
+        if not keeps(keeping, chosen):
             remove(source)
         elif kept_as is not None:
             place(project, source, project / kept_as.format(package=package))
         remove_empty_choice_folders(project, source)
+
+
+def keeps(keeping: Keeping, chosen: dict[str, str]) -> bool:
+    conditions = keeping if isinstance(keeping, list) else [keeping]
+    return any(all(chosen[q] in answers for q, answers in c.items()) for c in conditions)
 
 
 def place(project: Path, source: Path, target: Path) -> None:

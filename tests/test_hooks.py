@@ -476,7 +476,8 @@ def test_the_prune_table_covers_every_choice(post_gen):
         named = {
             answer
             for _, keeping, _ in post_gen.CHOICE_PATHS
-            for answer in keeping.get(question, ())
+            for condition in (keeping if isinstance(keeping, list) else [keeping])
+            for answer in condition.get(question, ())
         }
         assert named == set(TEMPLATE[question]), question
     assert set(post_gen.STORE_ENV_LINES) == set(TEMPLATE["session_store"])
@@ -518,8 +519,9 @@ def test_prune_keeps_the_cookie_stores_own_files(post_gen, tmp_path):
     assert kept["src/pkg/web/session_settings.py"] == (
         b"src/pkg/_web/django/_session_settings/cookie.py"
     )
-    assert "src/pkg/stores/health.py" not in kept
     assert "src/pkg/web/server_store.py" not in kept
+    # Django's users live in its SQL database whatever the session store.
+    assert kept["src/pkg/stores/database_url.py"] == b"src/pkg/stores/database_url.py"
     assert not [path for path in kept if "/_" in path.replace("/__", "")]  # no choice folders
 
 
@@ -532,6 +534,7 @@ def test_prune_keeps_only_the_chosen_frameworks_own_files(post_gen, tmp_path):
     other = fake_project(tmp_path / "fastapi", post_gen.CHOICE_PATHS)
     post_gen.prune(other, "pkg", "fastapi", "redis")
     assert not (tmp_path / "fastapi/src/pkg/manage.py").exists()
+    assert not (tmp_path / "fastapi/src/pkg/stores/database_url.py").exists()
     assert not (tmp_path / "fastapi/src/pkg/serving/gunicorn_command.py").exists()
 
 

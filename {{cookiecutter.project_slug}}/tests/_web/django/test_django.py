@@ -9,6 +9,7 @@ import time
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.test import Client
 
 from {{ cookiecutter.package_name }}.config import SESSION_STORE, load_settings
@@ -94,11 +95,16 @@ def session_store():
     return import_module(settings.SESSION_ENGINE).SessionStore
 
 
-def logged_in(client: Client) -> str:
-    """Give the client a logged-in session; return its session key."""
+def logged_in(client: Client, idle_seconds: int = 0) -> str:
+    """Give the client a logged-in session, as the callback makes it; return its session key."""
+    user, _ = get_user_model().objects.get_or_create(sub="s")
     now = int(time.time())
     session = session_store()()
-    session["user"] = {"sub": "s", "data": {}, "since": now, "seen": now}
+    session["user"] = {"sub": "s", "data": {}, "since": now, "seen": now - idle_seconds}
+    # What django.contrib.auth.login() adds (auth.py calls it).
+    session[SESSION_KEY] = user.pk
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.save()
     client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
     return session.session_key
@@ -128,6 +134,14 @@ def test_logout_takes_the_token_from_the_csrf_token_field(client):
     assert refused.status_code == 400 and "Your session has expired" in refused.content.decode()
     done = client.post("/logout", {"csrf_token": token})
     assert done.status_code == 303 and done["Location"] == "/logged-out"
+
+
+def test_the_session_time_limits_end_the_django_login_too(client):
+    logged_in(client)
+    assert client.get("/profile").status_code == 200
+    logged_in(client, idle_seconds=int(settings.APP_SETTINGS.session_idle_minutes * 60) + 60)
+    response = client.get("/profile")
+    assert response.status_code == 302 and response["Location"] == "/login?next=/profile"
 
 
 def test_a_forged_session_key_gives_an_empty_session(django_app):

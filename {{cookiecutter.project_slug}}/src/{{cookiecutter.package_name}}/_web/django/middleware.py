@@ -1,13 +1,17 @@
-"""Small middleware: the request log, the shared security headers and CSRF field name, 405s."""
+"""Small middleware: the request log, the shared security headers, request.user within the
+session's time limits, the CSRF field name, 405s."""
 
 import time
 
 from django.conf import settings
+from django.contrib.auth import middleware as auth_middleware
 from django.http import HttpResponseNotAllowed
+from django.utils.functional import SimpleLazyObject
 
 from ..pages.error_messages import http_error_page
 from ..security.headers import security_headers as headers_for
 from ..serving.logs import log_request
+from ..sgid import login
 
 # Django's form field for the CSRF token; the shared page contract posts it as csrf_token.
 CSRF_FIELD = "csrf_token"
@@ -45,6 +49,28 @@ def security_headers(get_response):
         return response
 
     return middleware
+
+
+class AuthenticationMiddleware(auth_middleware.AuthenticationMiddleware):
+    """Django's request.user, once sessions past their time limits (login.current_user) have
+    ended, Django's login with them; the user carries what sgID shared at login (sgid_data),
+    which lives in the session, not in the database."""
+
+    def process_request(self, request):
+        app = settings.APP_SETTINGS
+        idle, most = app.session_idle_minutes * 60, app.session_max_hours * 3600
+        # Clears the whole session when it is over, Django's login keys included.
+        entry = login.current_user(request.session, idle, most)
+        super().process_request(request)
+        if entry:
+            record = request.user  # still lazy: read from the database when first used
+            request.user = SimpleLazyObject(lambda: with_sgid_data(record, entry["data"]))
+
+
+def with_sgid_data(user, data: dict[str, str]):
+    if user.is_authenticated:
+        user.sgid_data = data
+    return user
 
 
 def csrf_token_field(get_response):

@@ -14,8 +14,8 @@ SETTINGS_MODULE = f"{__package__}.settings"
 
 
 def prepare(settings: Settings) -> None:
-    """One-time setup before any worker starts: load Django and create the session table, if
-    the store is the database."""
+    """One-time setup before any worker starts: load Django and create or update its tables
+    (the users; with the database store, the sessions too)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS_MODULE)
     import django
 
@@ -23,14 +23,12 @@ def prepare(settings: Settings) -> None:
     from django.conf import settings as django_settings
     from django.core.management import call_command
 
-    from ..stores.session_store import setup_lock
+    from ..stores.schema_lock import schema_lock
 
-    if not django_settings.DATABASES:
-        return  # sessions in Redis or the cookie: no table to create
     # Idempotent, and run once here rather than racing in every worker (instances starting
     # together take turns). Deployments that run migrations as a release step use the same
     # command: python -m <package>.manage migrate
-    with setup_lock(settings.store_url):
+    with schema_lock(django_settings.DATABASE_URL):
         call_command("migrate", interactive=False, verbosity=0)
 
 

@@ -13,6 +13,7 @@ from ..pages import STATIC_DIR, TEMPLATES_DIR
 from ..serving.logs import configure as configure_logging
 from .session_settings import (  # noqa: F401 (Django reads them from this module)
     CACHES,
+    DATABASE_URL,
     DATABASES,
     SESSION_APPS,
     SESSION_ENGINE,
@@ -43,7 +44,22 @@ if APP_SETTINGS.trusted_proxies:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
 
-INSTALLED_APPS = [*SESSION_APPS, WEB]
+INSTALLED_APPS = [
+    *SESSION_APPS,
+    # Django's users (models.py) and the admin site for staff (admin.py).
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.messages",
+    f"{WEB}.apps.AdminConfig",
+    WEB,
+]
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Logging in is sgID's callback (auth.py) and nothing else: no passwords.
+AUTH_USER_MODEL = "web.User"
+AUTHENTICATION_BACKENDS = [f"{WEB}.backends.SgidBackend"]
+# Where @login_required and LoginRequiredMixin send people: /login?next=<the page>.
+LOGIN_URL = "/login"
 
 MIDDLEWARE = [
     # First, so it sees every answer, static files and error pages included.
@@ -53,8 +69,11 @@ MIDDLEWARE = [
     f"{WEB}.middleware.security_headers",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     SESSION_MIDDLEWARE,
+    # Django's, within the session's time limits (login.current_user).
+    f"{WEB}.middleware.AuthenticationMiddleware",
     f"{WEB}.middleware.csrf_token_field",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",  # the admin's notes
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     f"{WEB}.middleware.friendly_method_not_allowed",
 ]
@@ -72,10 +91,23 @@ TEMPLATES = [
             # Edited templates show at once in development, as in Flask and FastAPI.
             "auto_reload": not PRODUCTION,
         },
-    }
+    },
+    {
+        # The admin's own templates (Django's template language); the pages above come first.
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    },
 ]
 
-# Sessions: the store's settings (SESSION_ENGINE, DATABASES, CACHES) come from session_settings.py.
+# Sessions: the store's settings (SESSION_ENGINE, CACHES) come from session_settings.py, and so
+# does DATABASES (DATABASE_URL): Django's users live in it whatever the session store.
 # Cookie attributes are the same for every store.
 # __Host- makes the browser refuse the cookie unless it is Secure, host-only and Path=/.
 SESSION_COOKIE_NAME = "__Host-session" if PRODUCTION else "session"

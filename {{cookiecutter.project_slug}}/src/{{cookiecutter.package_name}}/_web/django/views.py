@@ -1,13 +1,13 @@
-"""Home (the login button, or the profile once logged in), the health check, and the Jinja setup."""
+"""Home (public), the profile (for those logged in), the health check, and the Jinja setup."""
 
-from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 from jinja2 import Environment
 
 from ..config import APP_NAME
-from ..sgid import login, profile
+from ..sgid.profile import present
 from .sessions import store_is_reachable
 
 
@@ -25,12 +25,15 @@ def jinja_environment(**options) -> Environment:
 
 @require_safe
 def home(request):
-    app = settings.APP_SETTINGS
-    user = login.current_user(
-        request.session, app.session_idle_minutes * 60, app.session_max_hours * 3600
-    )
-    fields = profile.present(user["data"]) if user else []
-    return render(request, "home.html", {"user": user, "fields": fields})
+    user = request.user if request.user.is_authenticated else None
+    return render(request, "home.html", {"user": user})
+
+
+@require_safe
+@login_required
+def profile(request):
+    fields = present(request.user.sgid_data)  # from the session (middleware.py)
+    return render(request, "profile.html", {"user": request.user, "fields": fields})
 
 
 @require_safe
