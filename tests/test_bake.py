@@ -98,16 +98,9 @@ def test_nothing_is_left_unrendered(baked):
     leftovers = [
         f"{path.relative_to(project)}: {match.group(0)}"
         for path, text in text_files(project)
-        for match in LEFTOVER.finditer(without_page_templates(path, text))
+        for match in LEFTOVER.finditer(text)
     ]
     assert leftovers == []
-
-
-def without_page_templates(path: Path, text: str) -> str:
-    """The README's recipes show page templates, Jinja tags and all ({% raw %} in the template)."""
-    if path.name != "README.md":
-        return text
-    return re.sub(r"^```html\n.*?^```$", "", text, flags=re.MULTILINE | re.DOTALL)
 
 
 def test_every_python_file_compiles(baked):

@@ -492,6 +492,8 @@ def test_prune_keeps_the_chosen_framework_and_store(post_gen, tmp_path):
     project = fake_project(tmp_path, post_gen.CHOICE_PATHS)
     post_gen.prune(project, "pkg", "flask", "database")
     assert tree(project) == {
+        "src/pkg/accounts/records.py": b"src/pkg/accounts/_records/sql.py",
+        "src/pkg/accounts/user.py": b"src/pkg/accounts/user.py",
         "src/pkg/config.py": b"",
         "src/pkg/serving/gunicorn_command.py": b"src/pkg/serving/gunicorn_command.py",
         "src/pkg/stores/database_url.py": b"src/pkg/stores/database_url.py",
