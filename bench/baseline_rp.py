@@ -11,6 +11,8 @@ as its deployment would need).
 
     SGID_HOSTNAME=... SGID_CLIENT_ID=... SGID_CLIENT_SECRET=... SGID_PRIVATE_KEY_FILE=... \
     SGID_REDIRECT_URI=http://127.0.0.1:PORT/callback gunicorn baseline_rp:app
+
+BASELINE_KEY_ONCE=1 makes it the fair peer: the same app with its key imported once.
 """
 
 import os
@@ -20,6 +22,16 @@ from uuid import uuid4
 
 from flask import Flask, make_response, redirect, request
 from sgid_client import SgidClient, generate_pkce_pair
+
+if os.environ.get("BASELINE_KEY_ONCE"):
+    # The fair peer (bench/logins.py): the guide's app with the one-line fix for the SDK's
+    # costliest slip, re-importing the private key on every userinfo call (decrypt_data.py:
+    # jwk.JWK.from_pem each time). The key is parsed once; everything else is the guide's.
+    import functools
+
+    from jwcrypto import jwk
+
+    jwk.JWK.from_pem = functools.lru_cache(maxsize=2)(jwk.JWK.from_pem)
 
 SESSION_COOKIE_NAME = "exampleAppSession"
 SCOPES = os.environ.get("SGID_SCOPES", "openid myinfo.name")

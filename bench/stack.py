@@ -23,8 +23,11 @@ def support(project: Path):
 
     Every baked project has the same tests/support, so the first one imported serves all.
     """
-    if str(project) not in sys.path:
-        sys.path.insert(0, str(project))
+    # The project's root (tests/) and src/ (the app and the emulator, which the support imports:
+    # which personas the app's accounts/access.py admits).
+    for path in (str(project / "src"), str(project)):
+        if path not in sys.path:
+            sys.path.insert(0, path)
     from tests.support import emulator, servers
 
     return servers, emulator
@@ -120,15 +123,17 @@ class Stack:
         self.servers.wait_for_app(process, port, log)
         return process
 
-    def baseline(self, port: int, python: str):
+    def baseline(self, port: int, python: str, key_once: bool = False):
         """bench/baseline_rp.py under gunicorn with one worker (its sessions are in memory),
-        run by python (common.baseline_python: flask, gunicorn and sgid-client)."""
+        run by python (common.baseline_python: flask, gunicorn and sgid-client); key_once: the
+        fair peer, its private key imported once."""
+        fair = {"BASELINE_KEY_ONCE": "1"} if key_once else {}
         process = self.servers.spawn(
             [python, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1"]
             + ["--no-control-socket", "--chdir", str(BENCH), "baseline_rp:app"],
             self.workdir / f"baseline-{port}.log",
             cwd=self.workdir,
-            env=self.sgid_env(port),
+            env={**self.sgid_env(port), **fair},
         )
         self.processes.append(process)
         self.servers.wait_for_http(f"http://127.0.0.1:{port}/healthz", process, "the baseline")
@@ -238,6 +243,40 @@ def drive(pool, bases: list[str], clients: int, count: int, seconds: float) -> d
         "callbacks": callbacks,
         "login_times": logins,
     }
+
+
+def page_client(args) -> list[float]:
+    """One client: log in once, then GET the logged-in page on its kept-alive connection until
+    the deadline; returns each page's latency in seconds."""
+    base, page, deadline = args
+    client = LoadClient()
+    try:
+        status, location, _ = client.get(f"{base}/login")
+        status, callback, _ = client.get(location)
+        status, _, _ = client.get(callback)
+        assert status in (302, 303), f"/callback answered {status}"
+        times = []
+        while time.time() < deadline:
+            started = time.perf_counter()
+            status, _, body = client.get(f"{base}{page}")
+            times.append(time.perf_counter() - started)
+            assert status == 200 and EXPECTED_NAME in body, f"{page} answered {status}"
+        return times
+    finally:
+        client.close()
+
+
+def drive_pages(pool, bases: list[str], page: str, clients: int, seconds: float) -> list[float]:
+    """Logged-in page latencies from clients processes (client i on bases[i % n]), sorted."""
+    deadline = time.time() + seconds
+    jobs = [(bases[i % len(bases)], page, deadline) for i in range(clients)]
+    return sorted(x for times in pool.map(page_client, jobs) for x in times)
+
+
+def tail(values: list[float]) -> tuple[float, float]:
+    """(p50, p99) in milliseconds."""
+    q = statistics.quantiles(values, n=100)
+    return round(q[49] * 1000, 2), round(q[98] * 1000, 2)
 
 
 def percentiles(values: list[float]) -> tuple[float, float]:
