@@ -20,8 +20,11 @@ from stack import Stack, drive
 PARTS = [
     ("sgid adapter: HTTP to sgID", ("urllib3/", "http/client.py", "socket.py", "ssl.py")),
     ("JOSE / crypto", ("jwcrypto/", "cryptography/")),
-    ("session store (SQLAlchemy, SQLite)", ("sqlalchemy/", "sqlite3/", "/stores/sql.py")),
     ("user records", ("/accounts/records.py",)),
+    (
+        "session store (SQLAlchemy or Django's ORM, SQLite)",
+        ("sqlalchemy/", "sqlite3/", "/stores/sql.py", "django/db/", "sessions/backends/"),
+    ),
     ("sealed cookies (login cookie)", ("/security/sealed_cookies.py",)),
     ("templates (Jinja)", ("jinja2/",)),
     ("logging", ("logging/", "/serving/logs.py")),
@@ -69,6 +72,8 @@ def main() -> None:
         for output in Path(tmp).glob("*.txt"):
             for line in output.read_text().splitlines():
                 stack_text, _, count = line.rpartition(" ")
+                if not count.isdigit():
+                    continue  # py-spy's blank or partial last line
                 shares[part_of(stack_text.split(";"))] += int(count)
                 total += int(count)
     print(f"{args.framework}/{args.store}: {result['logins']} logins, {total} samples (GIL held)")
