@@ -3,7 +3,7 @@ server while clients drive complete logins (as bench/logins.py does), then print
 samples (GIL held, so CPU in Python) spent in each part of the code, inclusive.
 
     uv run python bench/profile_logins.py [--framework flask] [--store database]
-                                          [--clients 4] [--seconds 20]
+                                          [--clients 4] [--seconds 20] [--top 25]
 """
 
 import argparse
@@ -46,6 +46,7 @@ def main() -> None:
     parser.add_argument("--store", default="database")
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--top", type=int, default=0, help="also list the N costliest functions")
     args = parser.parse_args()
     path = project(args.framework, args.store)
     with tempfile.TemporaryDirectory() as tmp, Stack(path, Path(tmp)) as stack:
@@ -68,17 +69,24 @@ def main() -> None:
             result = drive(pool, base, args.clients, 1_000_000, args.seconds)
             for spy in spies:
                 spy.wait(timeout=60)
-        shares, total = collections.Counter(), 0
+        shares, leaves, total = collections.Counter(), collections.Counter(), 0
         for output in Path(tmp).glob("*.txt"):
             for line in output.read_text().splitlines():
                 stack_text, _, count = line.rpartition(" ")
                 if not count.isdigit():
                     continue  # py-spy's blank or partial last line
-                shares[part_of(stack_text.split(";"))] += int(count)
+                frames = stack_text.split(";")
+                shares[part_of(frames)] += int(count)
+                # Own time: the innermost frame, without its line number.
+                leaves[frames[-1].rsplit(":", 1)[0].split("site-packages/")[-1]] += int(count)
                 total += int(count)
     print(f"{args.framework}/{args.store}: {result['logins']} logins, {total} samples (GIL held)")
     for name, count in shares.most_common():
         print(f"  {count / total:6.1%}  {name}")
+    if args.top:
+        print("costliest functions, own time:")
+        for name, count in leaves.most_common(args.top):
+            print(f"  {count / total:6.1%}  {name}")
 
 
 if __name__ == "__main__":
