@@ -1,5 +1,6 @@
 """Shared by the benchmarks: baking projects, the machine's description, processes, results."""
 
+import hashlib
 import importlib.util
 import json
 import os
@@ -21,7 +22,8 @@ TEMPLATE = json.loads((ROOT / "cookiecutter.json").read_text(encoding="utf-8"))
 FRAMEWORKS: list[str] = TEMPLATE["framework"]
 STORES: list[str] = TEMPLATE["session_store"]
 PACKAGE = "sgid_app"  # the default package name of a baked project
-# Where baked projects are kept for the length of one run (run_all.py points it elsewhere).
+# Where baked projects are kept between runs, by answers and template digest (run_all.py gives
+# each run its own).
 WORK = Path(
     os.environ.get("BENCH_WORK") or Path(tempfile.gettempdir()) / f"sgid-bench-{os.getuid()}"
 )
@@ -48,10 +50,23 @@ def template_module(relative: str) -> ModuleType:
 bake = template_module("tests/baking.py").bake
 
 
+def template_digest() -> str:
+    """A short digest of what a bake is made of (the template's files and its hooks), so a
+    project kept from an earlier run is never measured after the template has changed."""
+    digest = hashlib.sha256()
+    for top in ("cookiecutter.json", "hooks", "{{cookiecutter.project_slug}}"):
+        paths = [ROOT / top] if (ROOT / top).is_file() else sorted((ROOT / top).rglob("*"))
+        for path in paths:
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def project(framework: str, store: str = "database", **answers) -> Path:
-    """A baked project with its .venv synced, reused within one run (keyed by its answers)."""
+    """A baked project with its .venv synced, reused while the template is unchanged (keyed by
+    its answers and the template's digest)."""
     key = "-".join([framework, store, *(f"{k}={v}" for k, v in sorted(answers.items()))])
-    key = key.replace(" ", "+").replace("/", "_")
+    key = key.replace(" ", "+").replace("/", "_") + f"-{template_digest()}"
     out = WORK / "projects" / key
     path = out / "sgid-app"
     if not (path / ".venv" / "bin" / "python").exists():

@@ -152,6 +152,52 @@ def test_a_trickled_answer_is_cut_off_at_the_deadline(key_files, head_at_once, c
     assert elapsed < 1.5  # the trickle would take 20 s or more
 
 
+def test_one_thread_keeps_every_deadline_and_an_earlier_one_still_fires_in_time(
+    emulator, key_files, app_port
+):
+    """The process's one deadline thread serves every callback (not a thread per callback),
+    and a callback whose deadline is nearer than the one the thread waits for is still cut
+    off on time."""
+    adapter = adapter_at(
+        emulator.base_url,
+        key_files,
+        redirect_uri=f"http://127.0.0.1:{app_port}/callback",
+        scopes=("openid",),
+    )
+    jwks = f"{adapter.issuer}/.well-known/jwks.json"
+    for _ in range(20):
+        with within_deadline(30):
+            adapter._get(jwks)
+    keepers = [t for t in threading.enumerate() if t.name == "sgid-deadline"]
+    assert len(keepers) == 1
+
+    in_flight, finished = threading.Event(), threading.Event()
+
+    def long_callback() -> None:
+        with within_deadline(30):
+            adapter._get(jwks)  # watched: the thread now waits for a deadline 30 s away
+            in_flight.set()
+            finished.wait(10)
+
+    other = threading.Thread(target=long_callback)
+    other.start()
+    listener, stop = trickling_server(head_at_once=True, close=False)
+    try:
+        assert in_flight.wait(5)
+        trickled = adapter_at(listening_at(listener), key_files, callback_deadline=1.0)
+        start = trickled.start_login()
+        began = time.monotonic()
+        with listener, pytest.raises(SgidError) as caught:
+            trickled.finish_login(code="code", code_verifier=start.code_verifier, nonce=start.nonce)
+        assert "deadline" in caught.value.reason
+        assert time.monotonic() - began < 1.5
+    finally:
+        stop.set()
+        finished.set()
+        other.join()
+    assert [t for t in threading.enumerate() if t.name == "sgid-deadline"] == keepers
+
+
 # --- kept-alive connections ----------------------------------------------------------------------
 
 

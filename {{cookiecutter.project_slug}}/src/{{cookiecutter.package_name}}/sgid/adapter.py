@@ -33,8 +33,11 @@ import binascii
 import contextlib
 import contextvars
 import hashlib
+import heapq
+import itertools
 import json
 import logging
+import os
 import secrets
 import socket
 import threading
@@ -604,25 +607,28 @@ class _Watchdog:
 
     Socket timeouts count per read, so an answer trickled a byte every few seconds never trips
     them (nor does urllib3's read of a body); this is a wall clock over connecting, headers and
-    body alike. A blocked read then returns at once and the call fails.
+    body alike. A blocked read then returns at once and the call fails. The process's one
+    _DeadlineKeeper thread fires it.
     """
 
     def __init__(self, deadline: float):
-        self._deadline = deadline
+        self.deadline = deadline
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()  # a socket leaves the list before it goes back to the pool
-        self._done = threading.Event()
         self.fired = False
-        self._thread: threading.Thread | None = None
+        self.done = False
+        self._kept = False
 
     def watch(self, sock: socket.socket | None) -> None:
         with self._lock:
             if sock is None or any(s is sock for s in self._sockets):
                 return
             self._sockets.append(sock)
-            if self._thread is None:  # started on the first call: a refused callback needs none
-                self._thread = threading.Thread(target=self._run, name="sgid-deadline", daemon=True)
-                self._thread.start()
+            if self.fired:  # opened just as the deadline passed: cut at once
+                _shut(sock)
+            kept, self._kept = self._kept, True
+        if not kept:  # kept on the first call: a refused callback needs no watch
+            _DEADLINE_KEEPER.keep(self)
 
     def release(self, sock: socket.socket | None) -> bool:
         """Stop watching a socket whose connection goes back to the pool, where another
@@ -632,19 +638,71 @@ class _Watchdog:
             return not self.fired
 
     def stop(self) -> None:
-        self._done.set()
+        self.done = True  # the keeper forgets it when it next looks
+
+    def fire(self) -> None:
+        with self._lock:
+            if self.done:
+                return
+            self.fired = True
+            for sock in self._sockets:
+                _shut(sock)
+
+
+def _shut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # closed or detached already
+        # The plain socket's shutdown: SSLSocket's would drop its SSL object under the
+        # reading thread.
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+class _DeadlineKeeper:
+    """One thread per process that fires each callback's watchdog when its deadline passes.
+
+    Not a thread per callback: starting one and waking it to stop cost about 5 % of a login's
+    CPU (bench/profile_logins.py). Watchdogs wait in a heap by deadline; one that stopped in time
+    is dropped when it reaches the top, so the thread wakes about once per deadline's length
+    rather than once per login. Started lazily, and again in a forked child (a thread does not
+    survive fork: gunicorn's workers).
+    """
+
+    def __init__(self) -> None:
+        self._reset()
+        os.register_at_fork(after_in_child=self._reset)
+
+    def _reset(self) -> None:
+        self._condition = threading.Condition()
+        self._heap: list[tuple[float, int, _Watchdog]] = []
+        self._order = itertools.count()  # ties in deadline never compare watchdogs
+        self._thread: threading.Thread | None = None
+
+    def keep(self, watchdog: _Watchdog) -> None:
+        with self._condition:
+            heapq.heappush(self._heap, (watchdog.deadline, next(self._order), watchdog))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="sgid-deadline", daemon=True)
+                self._thread.start()
+            elif self._heap[0][2] is watchdog:  # earlier than what the thread waits for
+                self._condition.notify()
 
     def _run(self) -> None:
-        wait = self._deadline - time.monotonic()
-        while not self._done.wait(max(wait, 0)):
-            with self._lock:
-                self.fired = True
-                for sock in self._sockets:
-                    with contextlib.suppress(OSError):  # closed or detached already
-                        # The plain socket's shutdown: SSLSocket's would drop its SSL object
-                        # under the reading thread.
-                        socket.socket.shutdown(sock, socket.SHUT_RDWR)
-            wait = 0.05  # a socket opening right now gets shut on the next round
+        condition, heap = self._condition, self._heap
+        while True:
+            with condition:
+                while heap and heap[0][2].done:
+                    heapq.heappop(heap)
+                if not heap:
+                    condition.wait()
+                    continue
+                wait = heap[0][0] - time.monotonic()
+                if wait > 0:
+                    condition.wait(wait)
+                    continue
+                due = heapq.heappop(heap)[2]
+            due.fire()  # outside the keeper's lock: watch() takes a watchdog's lock, then it
+
+
+_DEADLINE_KEEPER = _DeadlineKeeper()
 
 
 @contextlib.contextmanager
