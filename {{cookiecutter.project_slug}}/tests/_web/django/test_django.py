@@ -172,3 +172,30 @@ def test_rotation_and_logout_leave_no_record_behind(django_app):
     after = session.session_key
     session.flush()
     assert not session.exists(after)
+
+
+@pytest.mark.skipif(SESSION_STORE != "database", reason="the database store's own test")
+def test_a_new_session_is_one_insert_and_never_takes_a_used_key(django_app, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from {{ cookiecutter.package_name }}.web import sessions
+
+    taken = session_store()()
+    taken["user"] = {"sub": "first"}
+    taken.save()
+    with CaptureQueriesContext(connection) as queries:
+        fresh = session_store()()
+        fresh["user"] = {"sub": "second"}
+        fresh.save()
+    statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
+    assert "SELECT" not in statements and statements.count("INSERT") == 1, statements
+
+    # A drawn key that is taken already: the insert fails and another key is drawn.
+    keys = iter([taken.session_key, "k" * 32])
+    monkeypatch.setattr(sessions, "get_random_string", lambda *args: next(keys))
+    third = session_store()()
+    third["user"] = {"sub": "third"}
+    third.save()
+    assert third.session_key == "k" * 32
+    assert session_store()(taken.session_key).load()["user"]["sub"] == "first"

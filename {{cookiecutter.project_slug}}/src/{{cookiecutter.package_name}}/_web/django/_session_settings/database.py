@@ -6,7 +6,7 @@ from .database import databases
 WEB = __package__
 
 SESSION_APPS = ["django.contrib.sessions"]
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = f"{WEB}.sessions"  # Django's db backend, less a query (sessions.py)
 SESSION_MIDDLEWARE = f"{WEB}.sessions.SessionMiddleware"  # a friendly 503 while it is down
 
 # The sessions and the users share the one database (config.py has made a SQLite path absolute).
