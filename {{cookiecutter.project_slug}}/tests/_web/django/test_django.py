@@ -175,7 +175,7 @@ def test_rotation_and_logout_leave_no_record_behind(django_app):
 
 
 @pytest.mark.skipif(SESSION_STORE != "database", reason="the database store's own test")
-def test_a_new_session_is_one_insert_and_never_takes_a_used_key(django_app, monkeypatch):
+def test_new_and_rotated_sessions_cost_one_statement_each(django_app, monkeypatch):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -199,3 +199,11 @@ def test_a_new_session_is_one_insert_and_never_takes_a_used_key(django_app, monk
     third.save()
     assert third.session_key == "k" * 32
     assert session_store()(taken.session_key).load()["user"]["sub"] == "first"
+
+    # Rotating the key (every login does): one INSERT, one DELETE, and no SELECT.
+    monkeypatch.undo()
+    with CaptureQueriesContext(connection) as queries:
+        third.cycle_key()
+    statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
+    assert "SELECT" not in statements and statements.count("DELETE") == 1, statements
+    assert not third.exists("k" * 32) and third.exists(third.session_key)
