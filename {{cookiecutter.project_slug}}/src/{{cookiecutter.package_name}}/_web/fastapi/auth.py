@@ -1,8 +1,9 @@
 """Login, callback and logout: the framework side of sgid/login.py.
 
-The sgID SDK and adapter are synchronous (requests), so they run in Starlette's thread pool:
-a slow sgID then holds a thread, never the event loop serving everyone else. The adapter's
-own timeouts bound each call.
+The adapter's calls to sgID block (urllib3), so the callback's work runs in Starlette's thread
+pool, in one hop: a slow sgID then holds a thread, never the event loop serving everyone else,
+and the adapter's own deadline bounds it. Starting a login is only computation (random values,
+a hash), so it stays on the loop: a thread hop would cost more than the work.
 """
 
 import logging
@@ -27,9 +28,7 @@ log = logging.getLogger(__name__)
 async def start(request: Request):
     cookie = request.app.state.login_cookie
     pending = cookie.read(request.cookies)
-    url = await run_in_threadpool(
-        login.begin, pending, request.app.state.sgid, request.query_params.get("next")
-    )
+    url = login.begin(pending, request.app.state.sgid, request.query_params.get("next"))
     response = RedirectResponse(url, status_code=302)
     cookie.write(response, pending)
     return response
@@ -39,12 +38,11 @@ async def start(request: Request):
 async def callback(request: Request, session: Session):
     cookie = request.app.state.login_cookie
     pending = cookie.read(request.cookies)
-    try:
-        # Every (name, value) pair as sent, so a repeated parameter is seen and refused.
-        params = request.query_params.multi_items()
-        # In the thread pool: the sgID calls block, and must not hold the event loop.
-        identity, return_to = await run_in_threadpool(
-            login.finish,
+    # Every (name, value) pair as sent, so a repeated parameter is seen and refused.
+    params = request.query_params.multi_items()
+
+    def finish_and_record() -> str:
+        identity, return_to = login.finish(
             pending,
             request.app.state.sgid,
             params,
@@ -52,7 +50,12 @@ async def callback(request: Request, session: Session):
             fits=lambda session: session_fits(request, session),
             may_log_in=access.may_log_in,  # in the thread pool too: it may look things up
         )
-        await record_login(request.app, identity)
+        record_login(request.app, identity)
+        return return_to
+
+    try:
+        # One hop to the thread pool: the sgID calls and the user record block.
+        return_to = await run_in_threadpool(finish_and_record)
     except login.CallbackError as exc:
         response = error_handlers.callback_error_page(request, exc.kind)
     except StoreUnavailable as exc:

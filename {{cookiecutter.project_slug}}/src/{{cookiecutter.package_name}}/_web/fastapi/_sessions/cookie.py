@@ -39,9 +39,9 @@ def session_fits(request: Request, session: dict) -> bool:
     return request.app.state.session_store.sealer.fits_at_login(session)
 
 
-async def record_login(app: FastAPI, identity: Identity) -> None:
-    """Without a database the records keep nothing, so this is not worth a thread; one that
-    writes to a database runs in the thread pool, as the database store's does."""
+def record_login(app: FastAPI, identity: Identity) -> None:
+    """In the thread pool with the sgID calls (auth.py): records that keep nothing, or write to a
+    database of yours, run there."""
     app.state.user_records.record_login(identity)
 
 

@@ -41,8 +41,13 @@ def install(app: FastAPI, settings: Settings) -> None:
     install_store(app, settings, store, STORE_ERRORS)
 
 
-async def record_login(app: FastAPI, identity: Identity) -> None:
-    await in_database(app.state.user_records.record_login, identity)
+def record_login(app: FastAPI, identity: Identity) -> None:
+    """In the thread pool, in the same hop as the sgID calls (auth.py): the friendly 503 when the
+    database does not answer."""
+    try:
+        app.state.user_records.record_login(identity)
+    except STORE_ERRORS as exc:
+        raise StoreUnavailable from exc
 
 
 async def in_database(call: Callable[..., T], *args) -> T:

@@ -32,9 +32,9 @@ def install(app: FastAPI, settings: Settings) -> None:
     install_store(app, settings, store, STORE_ERRORS)
 
 
-async def record_login(app: FastAPI, identity: Identity) -> None:
-    """Without a database the records keep nothing, so this is not worth a thread; one that
-    writes to a database runs in the thread pool, as the database store's does."""
+def record_login(app: FastAPI, identity: Identity) -> None:
+    """In the thread pool with the sgID calls (auth.py): records that keep nothing, or write to a
+    database of yours, run there."""
     app.state.user_records.record_login(identity)
 
 
