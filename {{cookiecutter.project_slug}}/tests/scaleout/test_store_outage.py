@@ -1,7 +1,10 @@
 """The session store goes down mid-run: a friendly 503 within 2 s, nobody logged in, and the
 app recovers by itself when the store is back."""
 
+import os
+import signal
 import time
+from pathlib import Path
 
 import pytest
 import requests
@@ -10,6 +13,7 @@ from {{ cookiecutter.package_name }}.config import SESSION_STORE
 
 from tests.support.cluster import log_in_across, timed_get
 from tests.support.http_client import Flow
+from tests.support.stores import children
 from tests.web.facts import LOGIN_OPENS_THE_SESSION
 
 pytestmark = [
@@ -68,3 +72,42 @@ def test_store_outage_answers_503_and_recovers_without_a_restart(pair, cluster, 
     fresh = requests.Session()
     assert log_in_across(fresh, start_on=second, finish_on=first).status_code == 303
     assert Flow(second).is_logged_in(fresh)
+
+
+def workers_of(server_pid: int) -> list[int]:
+    """The server's worker processes (not multiprocessing's resource tracker, under uvicorn)."""
+    return [
+        pid
+        for pid in children(server_pid)
+        if b"resource_tracker" not in Path(f"/proc/{pid}/cmdline").read_bytes()
+    ]
+
+
+def test_workers_started_during_an_outage_boot_and_the_instance_recovers(pair, cluster):
+    """Workers replaced while the store is down (the server restarting a crashed one, or one
+    still booting when the store went down) boot anyway and answer the friendly 503: a worker
+    that failed to boot would stop the whole server, and the instance would never recover."""
+    first, second = pair
+    server = cluster.processes[0]  # first's: the module's pair was its first start
+    cluster.store.stop()
+    try:
+        before = workers_of(server.pid)
+        for pid in before:
+            os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            replaced = set(workers_of(server.pid)) - set(before)
+            if len(replaced) == len(before):
+                break
+            time.sleep(0.1)
+        assert len(replaced) == len(before), "the server did not replace its workers"
+        for _ in range(2 * len(before)):  # fresh connections, so every new worker answers
+            response = requests.get(f"{first}/healthz", timeout=15)
+            assert response.status_code == 503 and response.json()["session_store"] is False
+        assert server.poll() is None, "the server stopped"
+    finally:
+        cluster.store.start()
+    wait_until_healthy(first, within=20)
+    fresh = requests.Session()
+    assert log_in_across(fresh, start_on=first, finish_on=second).status_code == 303
+    assert Flow(first).is_logged_in(fresh)

@@ -126,6 +126,23 @@ class SqlSessions:
         only if it does not exist yet."""
         metadata.create_all(self.engine)
 
+    def create_table_unless_down(self) -> None:
+        """create_table() as a process starts, the store's outage logged rather than raised.
+
+        serve.py's prepare() made the tables before any worker started, right after checking
+        that the store answers. A worker that starts during an outage later (gunicorn replacing
+        one, or a slow one still booting when the store went down) must boot and answer the
+        friendly 503 until the store is back: a worker that fails to boot stops gunicorn
+        altogether, and with it every page of the instance.
+        """
+        try:
+            self.create_table()
+        except STORE_ERRORS as exc:
+            log.warning(
+                "session store unreachable as this process starts (%s): tables not checked",
+                type(exc).__name__,
+            )
+
     def is_reachable(self) -> bool:
         try:
             with STORE_GUARD.slot(), self.engine.connect() as connection:

@@ -35,8 +35,8 @@ T = TypeVar("T")
 def install(app: FastAPI, settings: Settings) -> None:
     store = SqlStore(SqlSessions(settings.store_url))
     # The sessions table and the user records' (accounts/records.py), if missing; serve.py's
-    # prepare() creates them once beforehand.
-    store.sessions.create_table()
+    # prepare() made them before any worker started.
+    store.sessions.create_table_unless_down()
     app.state.user_records = UserRecords(store.sessions.engine)
     install_store(app, settings, store, STORE_ERRORS)
 

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 def init_app(app: Flask, settings: Settings) -> None:
     configure_cookie(app, settings)
     store = SqlSessions(settings.store_url)
-    store.create_table()  # if missing; serve.py's prepare() does it once before workers start
+    store.create_table_unless_down()  # serve.py's prepare() made them before any worker
     app.extensions["session_store"] = store
     # The app's user records live beside the sessions; their table is made with the sessions'.
     app.extensions["user_records"] = UserRecords(store.engine)
