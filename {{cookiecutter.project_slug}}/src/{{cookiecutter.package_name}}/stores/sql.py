@@ -77,29 +77,22 @@ class Upsert:
             dialect = importlib.import_module(f"sqlalchemy.dialects.{engine.dialect.name}")
             statement = dialect.insert(table)
             self.statement = statement.on_conflict_do_update(
-                index_elements=[table.c[key]],
-                set_={
-                    name: statement.excluded[name] if value is NEW else value
-                    for name, value in on_conflict.items()
-                },
+                index_elements=[table.c[key]], set_=self._updates(statement.excluded)
             )
+
+    def _updates(self, new) -> dict:
+        """What a taken key's row gets: NEW columns from `new` (the row, or SQL's excluded)."""
+        return {
+            name: new[name] if value is NEW else value for name, value in self.on_conflict.items()
+        }
 
     def __call__(self, connection: Connection, row: dict) -> None:
         if self.statement is not None:
             connection.execute(self.statement, row)
             return
         table = self.table
-        changed = connection.execute(
-            update(table)
-            .where(table.c[self.key] == row[self.key])
-            .values(
-                {
-                    name: row[name] if value is NEW else value
-                    for name, value in self.on_conflict.items()
-                }
-            )
-        ).rowcount
-        if not changed:
+        where = table.c[self.key] == row[self.key]
+        if not connection.execute(update(table).where(where).values(self._updates(row))).rowcount:
             connection.execute(insert(table).values(row))
 
 
